@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * The `portier` executable (package.json bin). The subcommands live in commands.ts.
+ */
+import { main } from './commands.js';
+
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`portier: unhandled rejection: ${(reason as Error)?.stack ?? reason}\n`);
+});
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`portier: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
