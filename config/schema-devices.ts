@@ -64,7 +64,7 @@ export const inputSchema = z.strictObject({
 export const ledSchema = z.strictObject({ id, driver, ...gpioLine });
 
 export const doorSchema = z.strictObject({
-  relay: key(z.string().min(1), { description: 'id of the relay that opens this door', example: '"door"' }),
+  relay: key(z.string().min(1), { description: 'id of the relay that opens this door', example: '"front"' }),
   codes: key(z.array(z.string().regex(/^[0-9*]{4,16}$/, 'must be 4-16 digits (0-9, *)')).default([]), {
     description: 'door codes keyed by DTMF during a call',
     example: '["4711"]',
