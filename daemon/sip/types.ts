@@ -10,7 +10,13 @@
 export type Params = Record<string, string | null>;
 
 export interface SipUri {
-  scheme: 'sip' | 'sips' | 'tel';
+  /**
+   * lower-cased. Other absolute-URI schemes (RFC 4475 3.3.2-3.3.4: "isbn:", "http:", ...) parse
+   * too, with host '' and the rest in `opaque`, so a UA can answer 416 instead of failing.
+   */
+  scheme: 'sip' | 'sips' | 'tel' | (string & {});
+  /** for schemes other than sip/sips/tel: everything after "scheme:" as on the wire */
+  opaque?: string;
   /** userinfo user part, as on the wire (escapes kept); for tel: the number. */
   user?: string;
   password?: string;
@@ -91,4 +97,9 @@ export type ParseResult =
       reason: string;
       /** the status a UA should answer with when the message was a request it could identify */
       status?: number;
+      /**
+       * the header fields (canonical names, raw values) when the header section could be split,
+       * so a caller can still answer statelessly (see buildRejectResponse in message-helpers.ts)
+       */
+      headers?: Header[];
     };
