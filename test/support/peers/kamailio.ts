@@ -1,0 +1,112 @@
+/**
+ * Kamailio 5.6 as registrar + proxy with digest auth for the peer lab.
+ * Config: test/fixtures/peers/kamailio.cfg, users from a per-run users.cfg in the state dir.
+ */
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PeerProcess, run, waitFor, LabError, type RunResult } from './proc.js';
+import { assertPortsFree } from './ports.js';
+
+export const KAMAILIO_CFG = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/peers/kamailio.cfg');
+
+export interface KamailioOptions {
+  dir: string;
+  port: number;
+  users: Record<string, string>;
+  maxLifetimeS?: number;
+  startTimeoutMs?: number;
+}
+
+/** Line for users.cfg; user and password are escaped for a kamailio string literal. */
+function userLine(user: string, password: string): string {
+  if (!/^[A-Za-z0-9_.+-]+$/.test(user)) throw new LabError('LAB_CONFIG', `kamailio: user name '${user}' has characters the lab does not allow`);
+  const pw = password.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `$sht(users=>${user}) = "${pw}";`;
+}
+
+export class Kamailio {
+  readonly port: number;
+  readonly dir: string;
+  readonly ctlSock: string;
+  readonly proc: PeerProcess;
+
+  private constructor(dir: string, port: number, proc: PeerProcess) {
+    this.dir = dir;
+    this.port = port;
+    this.ctlSock = `unix:${join(dir, 'kamailio_ctl')}`;
+    this.proc = proc;
+  }
+
+  static async start(opts: KamailioOptions): Promise<Kamailio> {
+    await assertPortsFree([opts.port], 'kamailio');
+    copyFileSync(KAMAILIO_CFG, join(opts.dir, 'kamailio.cfg'));
+    const lines = Object.entries(opts.users).map(([u, p]) => userLine(u, p));
+    writeFileSync(join(opts.dir, 'users.cfg'), lines.join('\n') + '\n');
+    const ctl = `unix:${join(opts.dir, 'kamailio_ctl')}`;
+    const proc = new PeerProcess({
+      name: 'kamailio',
+      cmd: 'kamailio',
+      args: [
+        '-f', 'kamailio.cfg', '-DD', '-E',
+        '-A', `SIP_PORT=${opts.port}`,
+        '-A', `CTL_SOCK="${ctl}"`,
+        '-Y', opts.dir, '-w', opts.dir, '-m', '32', '-M', '4',
+      ],
+      cwd: opts.dir,
+      logPath: join(opts.dir, 'kamailio.log'),
+      maxLifetimeS: opts.maxLifetimeS,
+    });
+    const k = new Kamailio(opts.dir, opts.port, proc);
+    try {
+      await waitFor(
+        async () => {
+          if (!proc.running) throw new LabError('LAB_PEER_EXITED', `kamailio exited with ${proc.code}\n${proc.tail(30)}`);
+          return (await k.kamcmd(['core.uptime'])).code === 0;
+        },
+        { timeoutMs: opts.startTimeoutMs ?? 5000, intervalMs: 20, what: 'kamailio control socket', context: () => proc.tail(30) },
+      );
+    } catch (e) {
+      await proc.stop(500);
+      throw e;
+    }
+    return k;
+  }
+
+  kamcmd(args: string[]): Promise<RunResult> {
+    return run('kamcmd', ['-s', this.ctlSock, ...args], { timeoutMs: 3000 });
+  }
+
+  /** True when the user part has at least one contact in the location table. */
+  async isRegistered(user: string): Promise<boolean> {
+    const r = await this.kamcmd(['ul.lookup', 'location', `s:${user}`]);
+    return r.code === 0 && r.stdout.includes('AoR:');
+  }
+
+  /** Contacts registered for a user (Contact URIs), empty when none. */
+  async contacts(user: string): Promise<string[]> {
+    const r = await this.kamcmd(['ul.lookup', 'location', `s:${user}`]);
+    if (r.code !== 0) return [];
+    return [...r.stdout.matchAll(/Address:\s*(\S+)/g)].map((m) => m[1]);
+  }
+
+  async waitRegistered(user: string, timeoutMs = 5000): Promise<void> {
+    await waitFor(() => this.isRegistered(user), { timeoutMs, intervalMs: 30, what: `registration of '${user}' at kamailio`, context: () => this.proc.tail(30) });
+  }
+
+  /**
+   * Trace lines with a tag: LAB-REQ (every request received), LAB-REPLY (replies relayed),
+   * LAB-CHALLENGE (401/407 sent), LAB-AUTH (unknown user / bad credentials), LAB-DENY (relay refused).
+   */
+  trace(tag: 'LAB-REQ' | 'LAB-REPLY' | 'LAB-CHALLENGE' | 'LAB-AUTH' | 'LAB-DENY' = 'LAB-REQ'): string[] {
+    return this.proc.log().split('\n').filter((l) => l.includes(`${tag} `));
+  }
+
+  log(): string {
+    return this.proc.log();
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop(3000);
+  }
+}
