@@ -1,10 +1,8 @@
 /**
  * G.711 A-law (PCMA, RTP payload type 8, RFC 3551 4.5.14) through the `alawmulaw` package.
  */
-import alawmulaw from 'alawmulaw';
+import { alaw } from './g711-lib.js';
 import type { AudioCodec } from '../types.js';
-
-const { alaw } = alawmulaw;
 
 /** Samples in one 20 ms frame at 8 kHz; used when a payload is unusable. */
 const FRAME_SAMPLES = 160;
