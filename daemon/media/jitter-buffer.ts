@@ -37,7 +37,7 @@ export interface JitterBufferOptions {
   maxPackets?: number;
   /** fraction of packets the target aims to have on time (default 0.99) */
   quantile?: number;
-  /** packets the delay estimator remembers (default 750 = 15 s of 20 ms frames) */
+  /** packets the delay estimator remembers (default 3000 = 60 s of 20 ms frames) */
   windowPackets?: number;
   /** hysteresis before a received frame is dropped to lower the delay, ms (default 10) */
   accelerateHysteresisMs?: number;
@@ -45,7 +45,7 @@ export interface JitterBufferOptions {
   accelerateHoldTicks?: number;
   /** ticks between two dropped received frames (default 5) */
   accelerateIntervalTicks?: number;
-  /** delay excess above the target beyond which frames are dropped every tick, ms (default 200) */
+  /** delay excess above the target beyond which frames are dropped every tick, ms (default 40) */
   catchUpMs?: number;
   /** ticks of waiting for a quiet frame before a loud one is dropped anyway (default 100) */
   accelerateForceTicks?: number;
@@ -112,7 +112,7 @@ export class JitterBuffer {
       accelerateHysteresisMs: opts.accelerateHysteresisMs ?? 10,
       accelerateHoldTicks: opts.accelerateHoldTicks ?? 25,
       accelerateIntervalTicks: opts.accelerateIntervalTicks ?? 5,
-      catchUpMs: opts.catchUpMs ?? 200,
+      catchUpMs: opts.catchUpMs ?? 40,
       accelerateForceTicks: opts.accelerateForceTicks ?? 100,
       frameEnergy: opts.frameEnergy,
       quietRatio: opts.quietRatio ?? 0.1,

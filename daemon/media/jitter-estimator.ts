@@ -26,7 +26,7 @@ export interface DelayEstimatorOptions {
 }
 
 export const defaultEstimatorOptions: DelayEstimatorOptions = {
-  windowPackets: 750,
+  windowPackets: 3000,
   quantile: 0.99,
   shortWindowPackets: 150,
   shortGuardMs: 10,
