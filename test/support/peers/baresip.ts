@@ -125,18 +125,33 @@ export class Phone {
     return this.ctrl.command(command, params);
   }
 
-  /** Wait for REGISTER_OK (or reginfo showing OK, in case the event came before we connected). */
+  /** Registration state from `reginfo`: 'ok', 'error' (last REGISTER failed) or 'none' (not yet / not registering). */
+  async registrationState(timeoutMs = 2000): Promise<'ok' | 'error' | 'none'> {
+    const r = await this.ctrl.command('reginfo', '', timeoutMs);
+    // data looks like "> sip:200@127.0.0.1:16000   \x1b[32mOK \x1b[;m portier-lab-kamailio Expires 600s"
+    const text = r.data.replace(/\x1b\[[0-9;]*m/g, '');
+    if (/\sOK\s/.test(text)) return 'ok';
+    if (/\sERR\s/.test(text)) return 'error';
+    return 'none';
+  }
+
+  /**
+   * Wait until registered (REGISTER_OK event, or reginfo OK in case the event came before
+   * ctrl_tcp connected). Fails at once when the registrar refused the phone (REGISTER_FAIL / ERR).
+   */
   async waitRegistered(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const failed = (): never => {
+      const line = this.proc.log().split('\n').filter((l) => l.includes('reg: ')).pop() ?? '';
+      throw new LabError('LAB_REGISTER_FAILED', `phone ${this.user}: registration failed: ${line.replace(/\x1b\[[0-9;]*m/g, '').trim()}\n${this.context()}`);
+    };
     await waitFor(
       async () => {
         if (this.ctrl.events.some((e) => e.type === 'REGISTER_OK')) return true;
-        if (this.ctrl.events.some((e) => e.type === 'REGISTER_FAIL')) {
-          throw new LabError('LAB_REGISTER_FAILED', `phone ${this.user}: registration failed\n${this.context()}`);
-        }
-        const r = await this.ctrl.command('reginfo', '', Math.max(200, deadline - Date.now())).catch(() => undefined);
-        // data looks like "... sip:200@127.0.0.1:16000 \x1b[32mOK \x1b[;m" once registered
-        return r !== undefined && /\bOK\b/.test(r.data.replace(/\x1b\[[0-9;]*m/g, ''));
+        if (this.ctrl.events.some((e) => e.type === 'REGISTER_FAIL')) failed();
+        const state = await this.registrationState(Math.max(200, deadline - Date.now())).catch(() => 'none' as const);
+        if (state === 'error') failed();
+        return state === 'ok';
       },
       { timeoutMs, intervalMs: 50, what: `phone ${this.user} REGISTER_OK`, context: () => this.context() },
     );

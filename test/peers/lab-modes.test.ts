@@ -1,0 +1,76 @@
+import { describe, test, expect, beforeAll, afterAll } from 'vitest';
+import { startLab, type Lab } from '../support/peers/lab.js';
+import { toneSeconds } from '../support/peers/goertzel.js';
+import { wavInfo } from '../support/peers/wav.js';
+
+const BASE = 16500;
+let lab: Lab;
+
+beforeAll(async () => {
+  lab = await startLab({ basePort: BASE, users: { '100': 'pw100', '200': 'pw200', '201': 'pw201', '202': 'pw202', '300': 'pw300', '301': 'pw301', '302': 'pw302' } });
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+describe('peer lab: phone answer modes, failures and transports', () => {
+  test('a rejecting phone answers 486 and the caller sees the call closed', async () => {
+    const a = await lab.phone({ user: '100', codecs: ['pcmu'] });
+    const b = await lab.phone({ user: '200', answer: 'reject' });
+    await Promise.all([a.waitRegistered(), b.waitRegistered()]);
+    await a.dial(lab.uri('200'));
+    const closed = await a.waitEvent('CALL_CLOSED', 5000);
+    expect(closed.param).toMatch(/486/);
+    await b.waitEvent('CALL_INCOMING', 1000);
+    expect(a.events.some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
+  });
+
+  test('a manual phone rings until accept, then both sides are established', async () => {
+    const a = await lab.phone({ user: '201', codecs: ['pcmu'] });
+    const b = await lab.phone({ user: '202', answer: 'manual', codecs: ['pcmu'] });
+    await Promise.all([a.waitRegistered(), b.waitRegistered()]);
+    await a.dial(lab.uri('202'));
+    await b.waitEvent('CALL_INCOMING', 5000);
+    await a.waitEvent('CALL_RINGING', 5000);
+    expect(a.events.some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
+    await b.accept();
+    await a.waitEvent('CALL_ESTABLISHED', 5000);
+    await b.waitEvent('CALL_ESTABLISHED', 5000);
+    await b.hangup();
+    await a.waitEvent('CALL_CLOSED', 5000);
+  });
+
+  test('calling a user that is not registered gives 404 from the proxy', async () => {
+    const a = lab.phones.find((p) => p.user === '201')!;
+    const since = a.mark();
+    await a.dial(lab.uri('302'));
+    const closed = await a.waitEvent('CALL_CLOSED', 5000, { since });
+    expect(closed.param).toMatch(/404/);
+  });
+
+  test('an unknown user is refused with 403 instead of being challenged forever', async () => {
+    const ghost = await lab.phone({ user: 'ghost', password: 'nope' });
+    await expect(ghost.waitRegistered(3000)).rejects.toThrow(/registration failed: .*403/);
+    expect(lab.kamailio.trace('LAB-AUTH').some((l) => l.includes("unknown user 'ghost'"))).toBe(true);
+    expect(await lab.isRegistered('ghost')).toBe(false);
+  });
+
+  test('a phone registers over TCP and a G.722 call carries the tone at 16 kHz', async () => {
+    const a = await lab.phone({ user: '300', tone: 1400, codecs: ['g722'], transport: 'tcp' });
+    await a.waitRegistered();
+    expect((await lab.kamailio.contacts('300')).join(' ')).toMatch(/transport=tcp/i);
+    const b = await lab.phone({ user: '301', answer: 'manual', codecs: ['g722', 'pcmu'] });
+    await b.waitRegistered();
+    const sinceB = b.mark();
+    await a.dial(lab.uri('301'));
+    await b.waitEvent('CALL_INCOMING', 5000, { since: sinceB });
+    await b.accept();
+    await a.waitEvent('CALL_ESTABLISHED', 5000);
+    await new Promise((r) => setTimeout(r, 1500));
+    await a.hangup();
+    await b.waitEvent('CALL_CLOSED', 5000, { since: sinceB });
+    const rec = await b.lastRecording();
+    expect(wavInfo(rec).sampleRate).toBe(16000);
+    expect(toneSeconds(rec, 1400)).toBeGreaterThanOrEqual(1);
+  });
+});
