@@ -16,3 +16,4 @@ export {
   parseChallenge, pickChallenge, parseCredentials, formatCredentials, formatChallenge, digestResponse, verifyDigest,
   DigestClient, type DigestAlgorithm, type DigestChallenge, type DigestCredentials, type DigestInput, type AuthorizeRequest,
 } from './digest.js';
+export { runSipCheck, type SipCheckResult } from './sip-check.js';
