@@ -274,3 +274,65 @@ describe('media session (fake transport, fake clock)', () => {
     expect(s.levelInDbfs).toBe(-100);
   });
 });
+
+describe('two media sessions over a simulated network (fake clock)', () => {
+  /** Two fake transports joined by a link with fixed delay that drops every `lossEvery`-th RTP packet. */
+  function linked(delayMs: number, lossEvery = 0) {
+    const clock = new FakeClock(5000);
+    const ta = new FakeTransport();
+    const tb = new FakeTransport();
+    const A = { address: '10.0.0.1', port: 20000 };
+    const B = { address: '10.0.0.2', port: 30000 };
+    const wire = (from: FakeTransport, to: FakeTransport, src: NetAddress) => {
+      let n = 0;
+      from.sendRtp = (data) => {
+        n++;
+        if (lossEvery && n % lossEvery === 0) return;
+        clock.setTimeout(() => to.rtp(data, src), delayMs);
+      };
+      from.sendRtcp = (data) => {
+        clock.setTimeout(() => to.rtcp(data, { ...src, port: src.port + 1 }), delayMs);
+      };
+    };
+    wire(ta, tb, A);
+    wire(tb, ta, B);
+    const pa = new RecordingPlayback();
+    const pb = new RecordingPlayback();
+    const a = new MediaSession({ clock, transport: ta, remote: { address: B.address, rtpPort: B.port }, codec: { codec: new PcmuCodec(), payloadType: 0, telephoneEventPt: 101 }, capture: new ToneCapture(1000), playback: pa });
+    const b = new MediaSession({ clock, transport: tb, remote: { address: A.address, rtpPort: A.port }, codec: { codec: new PcmuCodec(), payloadType: 0, telephoneEventPt: 101 }, capture: new ToneCapture(600), playback: pb });
+    return { clock, a, b, pa, pb };
+  }
+
+  it('measures RTT from RTCP, and each side reports the loss the other sees', () => {
+    const { clock, a, b, pa, pb } = linked(30, 10);
+    a.start();
+    b.start();
+    clock.advance(20_000);
+    const sa = a.stats();
+    const sb = b.stats();
+    expect(sa.rttMs).toBeGreaterThan(58);
+    expect(sa.rttMs).toBeLessThan(62);
+    expect(sb.rttMs).toBeGreaterThan(58);
+    expect(sb.loss).toBeGreaterThan(0.08);
+    expect(sa.loss).toBeGreaterThan(0.08);
+    expect(sa.loss).toBeLessThan(0.12);
+    // what B's receiver reports back about A's stream
+    expect(sa.rtcp.remoteFractionLost).toBeGreaterThan(0.05);
+    expect(sa.rtcp.remoteFractionLost).toBeLessThan(0.15);
+    expect(sa.jitterBuffer.concealed).toBeGreaterThan(0);
+    expect(toneShare(pa.samples(1000), 600, 8000)).toBeGreaterThan(0.4);
+    expect(toneShare(pb.samples(1000), 1000, 8000)).toBeGreaterThan(0.4);
+    a.close();
+    b.close();
+  });
+
+  it('plays across the 16-bit sequence wrap without loss or concealment', () => {
+    const { clock, transport, session } = setup();
+    session.start();
+    feedTone(transport, clock, 200, { seq0: 65450 });
+    const s = session.stats();
+    expect(s.cumulativeLost).toBe(0);
+    expect(s.jitterBuffer.concealed).toBe(0);
+    expect(s.jitterBuffer.played).toBeGreaterThan(190);
+  });
+});
