@@ -1,0 +1,347 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Clock } from '../util/clock.js';
+import { PortierError } from '../util/errors.js';
+import { TypedEmitter } from '../util/events.js';
+import { dialogKey, type Dialog } from './dialog.js';
+import { InviteSession, type SessionHooks } from './invite-session.js';
+import { OutgoingCall } from './invite-session-uac.js';
+import { IncomingCall } from './invite-session-uas.js';
+import { KeepAlive, type KeepAliveMethod } from './keepalive.js';
+import { parseMessage } from './parser.js';
+import { Registration, type RegistrationEvent } from './registration.js';
+import { serializeMessage } from './serializer.js';
+import { parseCidr, SourcePolicy } from './source-policy.js';
+import { InviteServerTransaction } from './transactions/invite-server.js';
+import { TransactionLayer, type RequestContext, type ServerTransaction } from './transactions/transaction-layer.js';
+import type { Transport } from './transport.js';
+import type { Endpoint, Header, SipRequest, SipResponse, SipUri } from './types.js';
+import { parseUri } from './uri.js';
+import { ALLOW, buildResponse, headerList, newBranch, SipCore, SUPPORTED, text, type Protocol } from './user-agent-core.js';
+
+/** The SIP user agent the intercom uses: registration, calls both ways, policy, keep-alive. */
+export interface UserAgentConfig {
+  user: string;
+  password?: string;
+  authUser?: string;
+  domain: string;
+  /** registrar URI ("sip:pbx.lan", "sip:10.0.0.2:5060"); default sip:<domain> */
+  registrar?: string;
+  /** all out-of-dialog requests go here (loose route) */
+  outboundProxy?: string;
+  displayName?: string;
+  transport: Protocol;
+  /** registration lifetime in seconds; 0 = do not register */
+  expires: number;
+  t1?: number;
+  t2?: number;
+  t4?: number;
+  /** hosts/IPs/CIDRs that may call the door besides the registrar */
+  allowedSources?: string[];
+  allowDirectCalls?: boolean;
+  keepalive?: { method: KeepAliveMethod; intervalSeconds: number };
+  /** RFC 4028 session interval we propose (s, 0 = off; default 1800) and our Min-SE (default 90) */
+  sessionExpires?: number;
+  minSE?: number;
+  rateLimit?: { perSecond: number; burst: number };
+  userAgent?: string;
+}
+
+export interface Logger {
+  debug?(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
+}
+
+export interface UserAgentOptions {
+  transports: Transport[];
+  clock: Clock;
+  config: UserAgentConfig;
+  log?: Logger;
+  /** A/AAAA lookup (default: node:dns lookup, all addresses) */
+  resolve?: (host: string) => Promise<string[]>;
+}
+
+export interface UserAgentStats {
+  received: number;
+  parseErrors: number;
+  rejectedByPolicy: number;
+  rateLimited: number;
+  retransmissions: number;
+  sent: number;
+  activeCalls: number;
+}
+
+type UaEvents = {
+  incoming: IncomingCall;
+  registration: RegistrationEvent;
+  error: Error;
+};
+
+const KNOWN_UNSUPPORTED = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'REFER', 'UPDATE', 'PRACK', 'PUBLISH']);
+
+const defaultResolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
+
+function uriOrThrow(s: string, what: string): SipUri {
+  const r = parseUri(s);
+  if (!r.ok) throw new PortierError('CONFIG_INVALID', `${what} "${s}" is not a SIP URI: ${r.reason}`);
+  return r.value;
+}
+
+export class UserAgent extends TypedEmitter<UaEvents> {
+  readonly layer: TransactionLayer;
+  readonly core: SipCore;
+  readonly policy: SourcePolicy;
+  readonly registration: Registration | undefined;
+  private readonly registrarUri: SipUri;
+  private readonly keepalive: KeepAlive | undefined;
+  private readonly dialogs = new Map<string, InviteSession>();
+  private readonly ringing = new Map<InviteServerTransaction, IncomingCall>();
+  private readonly calls = new Set<InviteSession>();
+  private readonly hooks: SessionHooks;
+  private readonly resolve: (host: string) => Promise<string[]>;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly opts: UserAgentOptions) {
+    super();
+    const c = opts.config;
+    this.resolve = opts.resolve ?? defaultResolve;
+    this.policy = new SourcePolicy({
+      clock: opts.clock,
+      allowedSources: (c.allowedSources ?? []).filter((s) => parseCidr(s)),
+      allowDirectCalls: c.allowDirectCalls ?? false,
+      ...(c.rateLimit ? { ratePerSecond: c.rateLimit.perSecond, burst: c.rateLimit.burst } : {}),
+    });
+    this.layer = new TransactionLayer({
+      clock: opts.clock,
+      transports: opts.transports,
+      codec: { parse: parseMessage, serialize: serializeMessage },
+      timers: { ...(c.t1 ? { t1: c.t1 } : {}), ...(c.t2 ? { t2: c.t2 } : {}), ...(c.t4 ? { t4: c.t4 } : {}) },
+      newBranch,
+      makeResponse: (req, status, reason) => buildResponse(req, status, reason ? { reason } : {}),
+      onRequest: (req, tx, ctx) => this.onRequest(req, tx, ctx),
+      onStrayResponse: (res) => this.onStrayResponse(res),
+      admit: (source) => this.policy.admit(source),
+      onParseError: (reason, source) => opts.log?.debug?.({ reason, source }, 'unparseable SIP message'),
+      onTransportError: (err) => this.emit('error', err),
+    });
+    this.registrarUri = uriOrThrow(c.registrar ?? `sip:${c.domain}`, 'registrar');
+    this.core = new SipCore({
+      layer: this.layer,
+      clock: opts.clock,
+      identity: { user: c.user, domain: c.domain, ...(c.displayName ? { displayName: c.displayName } : {}), ...(c.password !== undefined ? { password: c.password } : {}), ...(c.authUser ? { authUser: c.authUser } : {}) },
+      transport: c.transport,
+      resolve: this.resolve,
+      ...(c.outboundProxy ? { outboundProxy: uriOrThrow(c.outboundProxy, 'outboundProxy') } : {}),
+      ...(c.userAgent ? { userAgent: c.userAgent } : {}),
+    });
+    this.hooks = {
+      bindDialog: (d, s) => this.dialogs.set(d.key, s),
+      unbindDialog: (d) => this.dialogs.delete(d.key),
+      timers: { sessionExpires: c.sessionExpires ?? 1800, minSE: c.minSE ?? 90 },
+    };
+    if (c.expires > 0) {
+      this.registration = new Registration({ core: this.core, registrar: this.registrarUri, expires: c.expires });
+      this.registration.on('state', (e) => this.emit('registration', e));
+    }
+    if (c.keepalive && c.keepalive.method !== 'off' && c.keepalive.intervalSeconds > 0) {
+      this.keepalive = new KeepAlive({
+        clock: opts.clock,
+        intervalMs: c.keepalive.intervalSeconds * 1000,
+        method: c.keepalive.method,
+        probe: (m) => this.probe(m),
+        onDead: () => this.registration?.restart('keep-alive failed'),
+      });
+    }
+  }
+
+  /** Resolve the registrar (policy), start keep-alive and register. */
+  async start(): Promise<void> {
+    await this.refreshTrustedAddresses();
+    this.registration?.start();
+    this.keepalive?.start();
+  }
+
+  /** Re-resolve the registrar/outbound proxy and allow-listed host names (policy addresses). */
+  async refreshTrustedAddresses(): Promise<void> {
+    const hosts = [this.registrarUri.host];
+    if (this.core.opts.outboundProxy) hosts.push(this.core.opts.outboundProxy.host);
+    const addrs: string[] = [];
+    for (const h of hosts) addrs.push(...(await this.addressesOf(h)));
+    this.policy.setRegistrarAddresses(addrs);
+    const extra: string[] = [];
+    for (const s of this.opts.config.allowedSources ?? []) {
+      if (parseCidr(s)) extra.push(s);
+      else extra.push(...(await this.addressesOf(s)));
+    }
+    this.policy.setAllowedSources(extra);
+  }
+
+  private async addressesOf(host: string): Promise<string[]> {
+    const h = host.startsWith('[') ? host.slice(1, -1) : host;
+    if (isIP(h)) return [h];
+    try {
+      return await this.resolve(h);
+    } catch {
+      return [];
+    }
+  }
+
+  /** Register now (or again). */
+  register(): void {
+    this.registration?.start();
+  }
+
+  /**
+   * Call a target: a bare extension ("100") becomes sip:100@<domain> sent to the registrar (or
+   * outbound proxy); a full SIP URI goes to its own host/port unless an outbound proxy is set.
+   */
+  invite(target: string, opts: { sdp: string; headers?: Header[] }): OutgoingCall {
+    let uri: SipUri;
+    let nextHop: SipUri | undefined;
+    if (/^(sips?|tel):/i.test(target)) uri = uriOrThrow(target, 'call target');
+    else if (target.includes('@')) uri = uriOrThrow(`sip:${target}`, 'call target');
+    else {
+      uri = uriOrThrow(`sip:${target}@${this.opts.config.domain}`, 'call target');
+      nextHop = this.core.opts.outboundProxy ?? this.registrarUri;
+    }
+    const call = new OutgoingCall(this.core, this.hooks, { target: uri, sdp: opts.sdp, ...(opts.headers ? { headers: opts.headers } : {}), ...(nextHop ? { nextHop } : {}) });
+    this.track(call);
+    void call.start();
+    return call;
+  }
+
+  private track(s: InviteSession): void {
+    this.calls.add(s);
+    const done = () => {
+      this.calls.delete(s);
+      if (s.dialog) this.dialogs.delete(s.dialog.key);
+    };
+    s.on('ended', done);
+    s.on('failed', done);
+  }
+
+  stats(): UserAgentStats {
+    const l = this.layer.stats();
+    const p = this.policy.stats();
+    return { received: l.received, parseErrors: l.parseErrors, rejectedByPolicy: p.rejected, rateLimited: p.rateLimited, retransmissions: l.retransmissions, sent: l.sent, activeCalls: this.calls.size };
+  }
+
+  // ------------------------------------------------------------------ incoming
+
+  private reply(tx: ServerTransaction, req: SipRequest, status: number, headers: Header[] = [], reason?: string): void {
+    tx.respond(buildResponse(req, status, { headers, toTag: newBranch().slice(7, 15), ...(reason ? { reason } : {}) }));
+  }
+
+  private onRequest(req: SipRequest, tx: ServerTransaction | undefined, ctx: RequestContext): void {
+    if (!tx) {
+      // an ACK outside a transaction: the ACK for a 2xx (RFC 3261 13.3.1.4)
+      this.dialogs.get(dialogKey(req.callId, req.to.params.tag ?? '', req.from.params.tag ?? ''))?.handleRequest(req, undefined);
+      return;
+    }
+    if (req.method !== 'CANCEL') {
+      // RFC 3261 8.2.2.3: option tags in Require we do not support -> 420 with Unsupported.
+      const unsupported = headerList(req, 'Require').filter((t) => t.toLowerCase() !== 'timer');
+      if (unsupported.length > 0) return this.reply(tx, req, 420, [{ name: 'Unsupported', value: unsupported.join(', ') }]);
+    }
+    const toTag = req.to.params.tag;
+    if (toTag) {
+      // RFC 3261 12.2.2: in-dialog request; unknown dialog -> 481.
+      const s = this.dialogs.get(dialogKey(req.callId, toTag, req.from.params.tag ?? ''));
+      if (s) return s.handleRequest(req, tx);
+      return this.reply(tx, req, 481);
+    }
+    switch (req.method) {
+      case 'INVITE':
+        return this.onInvite(req, tx as InviteServerTransaction, ctx);
+      case 'CANCEL': {
+        // RFC 3261 9.2: 200 for the CANCEL, then the INVITE ends with 487; no match -> 481.
+        const call = ctx.cancels ? this.ringing.get(ctx.cancels) : undefined;
+        if (!call) return this.reply(tx, req, 481);
+        tx.respond(buildResponse(req, 200));
+        call.onCancel();
+        return;
+      }
+      case 'OPTIONS':
+        return this.reply(tx, req, 200, [
+          { name: 'Allow', value: ALLOW },
+          { name: 'Accept', value: 'application/sdp' },
+          { name: 'Supported', value: SUPPORTED },
+        ]);
+      case 'BYE':
+      case 'INFO':
+        return this.reply(tx, req, 481);
+      default:
+        if (KNOWN_UNSUPPORTED.has(req.method)) return this.reply(tx, req, 405, [{ name: 'Allow', value: ALLOW }]);
+        return this.reply(tx, req, 501);
+    }
+  }
+
+  private onInvite(req: SipRequest, tx: InviteServerTransaction, ctx: RequestContext): void {
+    if (!this.policy.allowsInvite(ctx.source)) {
+      this.opts.log?.warn?.({ source: ctx.source, from: req.from.uri.user }, 'INVITE from a source that is not allowed: 403');
+      return this.reply(tx, req, 403, [], 'Forbidden (source not allowed)');
+    }
+    const minSE = this.hooks.timers.minSE;
+    if (IncomingCall.sessionIntervalTooSmall(req, minSE)) {
+      // RFC 4028 5: Session-Expires below our Min-SE -> 422 with Min-SE.
+      return this.reply(tx, req, 422, [{ name: 'Min-SE', value: String(minSE) }]);
+    }
+    const ct = headerList(req, 'Content-Type')[0];
+    if (req.body.length > 0 && ct && !/^application\/sdp/i.test(ct)) {
+      return this.reply(tx, req, 415, [{ name: 'Accept', value: 'application/sdp' }]);
+    }
+    const call = new IncomingCall(this.core, this.hooks, req, tx, ctx.source);
+    this.ringing.set(tx, call);
+    tx.attach({ onTerminated: () => this.ringing.delete(tx) });
+    this.track(call);
+    if (!this.hasIncomingListener()) {
+      call.reject(480);
+      return;
+    }
+    this.emit('incoming', call);
+  }
+
+  private hasIncomingListener(): boolean {
+    return ((this as unknown as { listeners: Map<string, Set<unknown>> }).listeners.get('incoming')?.size ?? 0) > 0;
+  }
+
+  private onStrayResponse(res: SipResponse): void {
+    if (res.cseq.method !== 'INVITE' || res.status < 200 || res.status >= 300) return;
+    this.dialogs.get(dialogKey(res.callId, res.from.params.tag ?? '', res.to.params.tag ?? ''))?.onStray2xx(res);
+  }
+
+  private async probe(method: 'crlf' | 'options'): Promise<boolean> {
+    const hop = this.core.opts.outboundProxy ?? this.registrarUri;
+    const dest = await this.core.resolveUri(hop);
+    if (method === 'crlf') {
+      const t = this.layer.transportFor(dest);
+      if (!t) return false;
+      await t.send(dest, text('\r\n\r\n'));
+      return true;
+    }
+    return new Promise((resolve) => {
+      const req = this.core.newRequest('OPTIONS', hop, hop);
+      this.core.send(req, dest, { onFinal: () => resolve(true), onTimeout: () => resolve(false), onTransportError: () => resolve(false) });
+    });
+  }
+
+  /** Unregister, end calls, stop timers and close the transports. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.keepalive?.stop();
+      const ends: Promise<unknown>[] = [];
+      for (const s of [...this.calls]) {
+        if (s instanceof OutgoingCall) s.hangup();
+        else if (s instanceof IncomingCall && (s.state === 'incoming' || s.state === 'ringing')) s.reject(480);
+        else ends.push(s.bye('shutdown'));
+      }
+      await Promise.all([...ends, this.registration?.stop()]);
+      this.layer.close();
+      await Promise.all(this.opts.transports.map((t) => t.close().catch(() => undefined)));
+    })();
+    return this.closing;
+  }
+}
+
+export { OutgoingCall, IncomingCall, type Dialog, type Endpoint };
