@@ -7,120 +7,31 @@
  *
  * No I/O of its own: the socket comes in as an RtpTransport, time as a Clock.
  */
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import { PortierError } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
-import { DtmfReceiver, DtmfSender, parseDtmfInfo, type DtmfEvent, type DtmfSenderOptions } from './dtmf.js';
+import { DtmfReceiver, DtmfSender, parseDtmfInfo } from './dtmf.js';
 import { JitterBuffer } from './jitter-buffer.js';
-import { RtcpSession, type RtcpStats } from './rtcp.js';
+import { MediaClock } from './media-clock.js';
+import type {
+  ConcealerLike,
+  JitterBufferLike,
+  MediaCodecConfig,
+  MediaDirection,
+  MediaRemote,
+  MediaSessionEvents,
+  MediaSessionOptions,
+  MediaSessionStats,
+  ResamplerLike,
+  TickSource,
+} from './media-session-types.js';
+import { RtcpSession } from './rtcp.js';
 import { looksLikeRtcp, parseRtp, type RtpParseError } from './rtp-packet.js';
 import { RtpReceiver, RtpSender, type NetAddress } from './rtp-session.js';
 import type { RtpTransport } from './rtp-socket.js';
-import type { AudioCodec, JitterStats, MediaPacket, PlayoutAction } from './types.js';
+import type { AudioCodec } from './types.js';
 
-/** What the HAL's capture driver is adapted to: pulled once per tick. */
-export interface AudioCapture {
-  read(samples: number): Int16Array;
-  readonly sampleRate: number;
-}
-
-/** What the HAL's playback driver is adapted to: one frame pushed per tick. */
-export interface AudioPlayback {
-  write(pcm: Int16Array): void;
-  readonly sampleRate: number;
-}
-
-export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
-
-export interface JitterBufferLike {
-  push(packet: MediaPacket): void;
-  pull(nowMs: number): PlayoutAction;
-  stats(): JitterStats;
-  reset(): void;
-}
-
-export interface ConcealerLike {
-  remember(pcm: Int16Array): void;
-  conceal(samples: number): Int16Array;
-}
-
-export interface TickSource {
-  onTick(fn: () => void): unknown;
-  start(): void;
-  stop(): void;
-}
-
-/** Converts a stream between two rates; `process` keeps its state across frames. */
-export interface ResamplerLike {
-  process(pcm: Int16Array): Int16Array;
-}
-
-export interface MediaCodecConfig {
-  /** a fresh codec instance; the session owns it and closes it */
-  codec: AudioCodec;
-  payloadType: number;
-  /** negotiated telephone-event payload type (RFC 4733), if any */
-  telephoneEventPt?: number;
-  ptimeMs?: number;
-}
-
-export interface MediaRemote {
-  address: string;
-  rtpPort: number;
-  /** default rtpPort + 1, or rtpPort with rtcpMux */
-  rtcpPort?: number;
-  rtcpMux?: boolean;
-}
-
-export interface MediaSessionOptions {
-  clock: Clock;
-  transport: RtpTransport;
-  remote: MediaRemote;
-  codec: MediaCodecConfig;
-  direction?: MediaDirection;
-  capture?: AudioCapture | null;
-  playback?: AudioPlayback | null;
-  /** no RTP for this long -> `rtpTimeout` event (0 disables); the call policy decides */
-  rtpTimeoutMs?: number;
-  cname?: string;
-  dtmf?: DtmfSenderOptions;
-  createJitterBuffer?: (codec: AudioCodec, ptimeMs: number) => JitterBufferLike;
-  createConcealer?: (sampleRate: number) => ConcealerLike;
-  createResampler?: (fromRate: number, toRate: number) => ResamplerLike;
-  createTicker?: (clock: Clock, intervalMs: number) => TickSource;
-  random?: () => number;
-}
-
-export interface MediaSessionStats {
-  codec: string;
-  direction: MediaDirection;
-  packetsSent: number;
-  bytesSent: number;
-  packetsReceived: number;
-  bytesReceived: number;
-  /** cumulative loss ratio of the received stream, 0..1 */
-  loss: number;
-  cumulativeLost: number;
-  jitterMs: number;
-  rttMs: number | null;
-  bleed: number;
-  malformed: number;
-  unknownPayloadType: number;
-  ssrcChanges: number;
-  digitsReceived: number;
-  digitsSent: number;
-  /** RMS level of the last ~300 ms, dBFS (-100 for digital silence) */
-  levelInDbfs: number;
-  levelOutDbfs: number;
-  jitterBuffer: JitterStats;
-  rtcp: RtcpStats;
-}
-
-export interface MediaSessionEvents extends Record<string, unknown> {
-  digit: DtmfEvent;
-  rtpTimeout: { silentMs: number };
-  rtcpBye: { reason?: string };
-}
+export type * from './media-session-types.js';
 
 const LEVEL_ALPHA = 0.07; // ~300 ms time constant at 50 ticks/s
 
@@ -141,6 +52,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private upsampler: ResamplerLike | null = null; // codec -> playback
   private downsampler: ResamplerLike | null = null; // capture -> codec
   private readonly ticker: TickSource;
+  private readonly ownTicker: boolean;
+  private unsubscribeTick: (() => void) | null = null;
   private running = false;
   private closed = false;
   private sentSinceReport = false;
@@ -182,9 +95,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.jb = this.makeJitterBuffer();
     this.concealer = this.makeConcealer();
     this.makeResamplers();
-    const tick = opts.createTicker ?? ((clock, ms) => new IntervalTicker(clock, ms));
-    this.ticker = tick(this.clock, this.ptimeMs);
-    this.ticker.onTick(() => this.tick());
+    this.ownTicker = !opts.mediaClock;
+    this.ticker = opts.mediaClock ?? new MediaClock({ clock: this.clock, intervalMs: this.ptimeMs });
   }
 
   get direction(): MediaDirection {
@@ -215,6 +127,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.transport.onRtcp((data, from) => this.onRtcpPacket(data, from));
     this.receiver.start();
     this.rtcp.start();
+    this.unsubscribeTick = this.ticker.onTick(() => this.tick());
     this.ticker.start();
   }
 
@@ -456,7 +369,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (this.running) this.rtcp.stop({ reason });
     this.closed = true;
     this.running = false;
-    this.ticker.stop();
+    this.unsubscribeTick?.();
+    this.unsubscribeTick = null;
+    if (this.ownTicker) this.ticker.stop();
     this.receiver.stop();
     this.transport.close();
     this.cfg.codec.close();
@@ -479,53 +394,4 @@ function meanSquare(prev: number, pcm: Int16Array): number {
 function dbfs(ms: number): number {
   if (ms <= 0) return -100;
   return Math.max(-100, 10 * Math.log10(ms / (32768 * 32768)));
-}
-
-/**
- * A drift-free 20 ms ticker on an injected Clock: each tick is scheduled against its absolute due
- * time, and late ticks are caught up (at most 5 at once, then the schedule is re-anchored).
- */
-export class IntervalTicker implements TickSource {
-  private fns: (() => void)[] = [];
-  private timer: TimerHandle | undefined;
-  private due = 0;
-  private on = false;
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly intervalMs: number,
-  ) {}
-
-  onTick(fn: () => void): void {
-    this.fns.push(fn);
-  }
-
-  start(): void {
-    if (this.on) return;
-    this.on = true;
-    this.due = this.clock.now() + this.intervalMs;
-    this.schedule();
-  }
-
-  stop(): void {
-    this.on = false;
-    this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private schedule(): void {
-    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, this.due - this.clock.now()));
-  }
-
-  private fire(): void {
-    if (!this.on) return;
-    let n = 0;
-    while (this.on && this.clock.now() >= this.due && n < 5) {
-      for (const fn of this.fns) fn();
-      this.due += this.intervalMs;
-      n++;
-    }
-    if (this.clock.now() >= this.due) this.due = this.clock.now() + this.intervalMs;
-    if (this.on) this.schedule();
-  }
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PcmaCodec } from '../../../daemon/media/codecs/pcma.js';
 import { PcmuCodec } from '../../../daemon/media/codecs/pcmu.js';
+import { MediaClock } from '../../../daemon/media/media-clock.js';
 import { MediaSession, type MediaSessionOptions } from '../../../daemon/media/media-session.js';
 import { buildRr, buildSdes, concatPackets } from '../../../daemon/media/rtcp.js';
 import { parseRtp, serializeRtp } from '../../../daemon/media/rtp-packet.js';
@@ -262,6 +263,27 @@ describe('media session (fake transport, fake clock)', () => {
     const n = transport.sentRtp.length;
     clock.advance(1000);
     expect(transport.sentRtp.length).toBe(n);
+  });
+
+  it('sessions can share one media clock; closing one leaves the other ticking', () => {
+    const clock = new FakeClock();
+    const mediaClock = new MediaClock({ clock, intervalMs: 20 });
+    const t1 = new FakeTransport();
+    const t2 = new FakeTransport();
+    const mk = (t: FakeTransport) =>
+      new MediaSession({ clock, transport: t, mediaClock, remote: { address: PEER.address, rtpPort: PEER.port }, codec: { codec: new PcmuCodec(), payloadType: 0 } });
+    const s1 = mk(t1);
+    const s2 = mk(t2);
+    s1.start();
+    s2.start();
+    clock.advance(100);
+    s1.close();
+    clock.advance(100);
+    expect(t1.sentRtp.length).toBe(5);
+    expect(t2.sentRtp.length).toBe(10);
+    expect(mediaClock.stats().running).toBe(true);
+    s2.close();
+    mediaClock.stop();
   });
 
   it('levels: about -15 dBFS for an 8000-amplitude tone out, -100 for silence in', () => {
