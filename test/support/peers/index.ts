@@ -12,3 +12,4 @@ export { readWavMono, writeWav, sineSamples, wavInfo } from './wav.js';
 export { writeTonePcap, linearToUlaw, linearToAlaw } from './pcap.js';
 export { phonePorts, sippPorts, kamailioPort, freePorts, busyPorts, assertPortsFree } from './ports.js';
 export { LabError, waitFor, PeerProcess, processGroupMembers } from './proc.js';
+export { startVirtualCard, VirtualCard, rawToSamples, CARD_RATE, type CardRecording, type VirtualCardOptions } from './virtual-card.js';
