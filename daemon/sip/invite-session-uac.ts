@@ -112,7 +112,7 @@ export class OutgoingCall extends InviteSession {
     const known = this.dialog?.key === key ? this.dialog : this.forks.get(key);
     if (known) {
       const ack = this.acks.get(res.cseq.seq);
-      if (ack && known === this.dialog) this.sendAck(known, ack, dest, true);
+      if (ack && known === this.dialog) void this.sendAck(known, ack, dest, true);
       else if (known !== this.dialog) this.ackFork(known, res, dest, true);
       return;
     }
@@ -133,22 +133,22 @@ export class OutgoingCall extends InviteSession {
     this.hooks.bindDialog(dialog, this);
     const ack = dialog.createRequest('ACK', { seq: invite.cseq.seq }).request;
     this.acks.set(invite.cseq.seq, ack);
-    this.sendAck(dialog, ack, dest, false);
+    const acked = this.sendAck(dialog, ack, dest, false);
     this.remoteSdp = bodyText(res.body);
     this.applySessionTimer(res, 'uac');
     const wasCancelling = this._state === 'cancelling';
     this.transition('confirmed');
     if (wasCancelling || this.cancelWanted) {
-      // RFC 3261 9.1: the 2xx crossed our CANCEL: the call is up, so end it with BYE.
-      void this.bye('cancelled');
+      // RFC 3261 9.1: the 2xx crossed our CANCEL: the call is up, so end it with BYE (after the ACK).
+      void acked.then(() => this.bye('cancelled'));
       return;
     }
     this.emit('accepted', { sdp: this.remoteSdp });
   }
 
   /** RFC 3261 13.2.2.4: the 2xx ACK goes to the dialog's next hop, outside any transaction. */
-  private sendAck(d: Dialog, ack: SipRequest, fallback: Endpoint, retransmission: boolean): void {
-    void this.core
+  private sendAck(d: Dialog, ack: SipRequest, fallback: Endpoint, retransmission: boolean): Promise<void> {
+    return this.core
       .resolveUri(d.createRequest('ACK', { seq: ack.cseq.seq }).nextHop)
       .catch(() => fallback)
       .then((to) => this.core.layer.sendStateless(ack, to, retransmission))
@@ -157,15 +157,15 @@ export class OutgoingCall extends InviteSession {
 
   private ackFork(d: Dialog, res: SipResponse, dest: Endpoint, retransmission: boolean): void {
     const ack = d.createRequest('ACK', { seq: res.cseq.seq });
-    void this.core
+    const acked = this.core
       .resolveUri(ack.nextHop)
       .catch(() => dest)
       .then((to) => this.core.layer.sendStateless(ack.request, to, retransmission))
       .catch(() => undefined);
     if (retransmission) return;
     const bye = d.createRequest('BYE');
-    void this.core
-      .resolveUri(bye.nextHop)
+    void acked
+      .then(() => this.core.resolveUri(bye.nextHop))
       .then((to) => this.core.send(bye.request, to, { onFinal: () => undefined, onTimeout: () => undefined, onTransportError: () => undefined }))
       .catch(() => undefined);
   }

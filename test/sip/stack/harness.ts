@@ -122,3 +122,33 @@ export async function run(clock: FakeClock, ms: number, step = 1): Promise<void>
     left -= s;
   }
 }
+
+/** A scripted SIP endpoint: parses what it gets and lets the test answer by hand. */
+export class ScriptedPeer {
+  readonly transport: FakeTransport;
+  readonly received: SipRequest[] = [];
+  readonly responses: import('../../../daemon/sip/types.js').SipResponse[] = [];
+  onRequest: ((req: SipRequest, source: import('../../../daemon/sip/types.js').Endpoint) => void) | undefined;
+
+  constructor(net: FakeNetwork, readonly ip: string, readonly port = 5060, protocol: 'udp' | 'tcp' = 'udp') {
+    this.transport = net.transport(ip, port, protocol);
+    this.transport.onMessage((m) => {
+      const p = parseMessage(m.data);
+      if (!p.ok) return;
+      if (p.message.kind === 'response') {
+        this.responses.push(p.message);
+        return;
+      }
+      this.received.push(p.message);
+      this.onRequest?.(p.message, m.source);
+    });
+  }
+
+  send(msg: import('../../../daemon/sip/types.js').SipMessage, to: import('../../../daemon/sip/types.js').Endpoint): void {
+    void this.transport.send(to, serializeMessage(msg));
+  }
+
+  methods(): string[] {
+    return this.received.map((r) => r.method);
+  }
+}
