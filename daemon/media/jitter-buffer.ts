@@ -31,7 +31,7 @@ export interface JitterBufferOptions {
   minDelayMs?: number;
   /** most delay above the fastest recent packet, ms (default 1000) */
   maxDelayMs?: number;
-  /** delay used until enough packets have been seen, ms above the first packets (default 40) */
+  /** least delay while fewer than 50 packets have been seen, ms above the fastest (default 0) */
   initialDelayMs?: number;
   /** packets held at most; the oldest is discarded beyond (default maxDelayMs/frameMs + 10) */
   maxPackets?: number;
@@ -49,6 +49,8 @@ export interface JitterBufferOptions {
   catchUpMs?: number;
   /** ticks of waiting for a quiet frame before a loud one is dropped anyway (default 100) */
   accelerateForceTicks?: number;
+  /** ticks between two expands inserted before a frame that is present (default 3) */
+  expandIntervalTicks?: number;
   /** mean-square energy of a payload; lets accelerate pick quiet frames (G.711: cheap) */
   frameEnergy?: (payload: Uint8Array) => number;
   /** a frame is quiet when its energy is under this fraction of the running mean (default 0.1) */
@@ -84,6 +86,7 @@ export class JitterBuffer {
   private missingTicks = 0;
   private excessTicks = 0;
   private ticksSinceDrop = Number.MAX_SAFE_INTEGER;
+  private ticksSinceExpand = Number.MAX_SAFE_INTEGER;
   private meanEnergy = NaN;
   private firstTransit = NaN;
   private readonly counters = {
@@ -105,7 +108,7 @@ export class JitterBuffer {
       clockRate: opts.clockRate > 0 ? opts.clockRate : 8000,
       minDelayMs: opts.minDelayMs ?? 0,
       maxDelayMs,
-      initialDelayMs: opts.initialDelayMs ?? 40,
+      initialDelayMs: opts.initialDelayMs ?? 0,
       maxPackets: opts.maxPackets ?? Math.ceil(maxDelayMs / frameMs) + 10,
       quantile: opts.quantile ?? defaultEstimatorOptions.quantile,
       windowPackets: opts.windowPackets ?? defaultEstimatorOptions.windowPackets,
@@ -114,6 +117,7 @@ export class JitterBuffer {
       accelerateIntervalTicks: opts.accelerateIntervalTicks ?? 5,
       catchUpMs: opts.catchUpMs ?? 40,
       accelerateForceTicks: opts.accelerateForceTicks ?? 100,
+      expandIntervalTicks: opts.expandIntervalTicks ?? 3,
       frameEnergy: opts.frameEnergy,
       quietRatio: opts.quietRatio ?? 0.1,
       maxConcealTicks: opts.maxConcealTicks ?? 5,
@@ -153,8 +157,10 @@ export class JitterBuffer {
   /** The playout decision for one frame tick at media time `nowMs`. */
   pull(nowMs: number): PlayoutAction {
     this.ticksSinceDrop++;
+    this.ticksSinceExpand++;
     if (!this.started && !this.tryStart(nowMs)) return { kind: 'silence' };
     const f = this.o.frameMs;
+    let dropped = false;
     // every iteration returns or advances nextSeq; bounded by the buffer size
     for (let guard = 0; guard <= this.o.maxPackets + 2; guard++) {
       const T = this.target();
@@ -169,12 +175,14 @@ export class JitterBuffer {
           this.pendingExpand = 0;
           return this.play(c);
         }
-        if (Pc < T - f / 2 && Pc - this.base() < this.o.maxDelayMs) {
-          // preemptive expand: the delay is clearly under the target
+        if (Pc < T - f / 2 && Pc - this.base() < this.o.maxDelayMs && this.ticksSinceExpand >= this.o.expandIntervalTicks) {
+          // preemptive expand: the delay is clearly under the target (rate-limited: one frame at a time)
           this.pendingExpand++;
+          this.ticksSinceExpand = 0;
           return this.waitTick(true);
         }
-        if (this.shouldAccelerate(c, Pc, T)) {
+        if (!dropped && this.shouldAccelerate(c, Pc, T)) {
+          dropped = true;
           this.drop(c);
           this.counters.accelerateFrames++;
           this.ticksSinceDrop = 0;
@@ -311,7 +319,8 @@ export class JitterBuffer {
   private target(): number {
     const base = this.base();
     if (!Number.isFinite(base)) return NaN;
-    let T = this.estimator.samples >= WARMUP_PACKETS ? this.estimator.need() : base + this.o.initialDelayMs;
+    let T = this.estimator.need();
+    if (this.estimator.samples < WARMUP_PACKETS) T = Math.max(T, base + this.o.initialDelayMs);
     T = Math.max(T, base + this.o.minDelayMs);
     T = Math.min(T, base + this.o.maxDelayMs);
     return T;

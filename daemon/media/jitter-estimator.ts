@@ -10,8 +10,8 @@
  * forgetting is a sliding window of the last `windowPackets` samples whose exact quantile is kept in a
  * sorted array (insert/remove by binary search; O(window) memory, bounded). A second, short window
  * lets the target fall quickly after the base delay drops (route change) instead of waiting for the
- * long window to forget: when the short window's low quantile sits clearly under the long window's,
- * the long-window target is moved down by the difference.
+ * long window to forget: when the recent median falls clearly under the last 10 s's 25th
+ * percentile, both windows restart from the newest third of the short window.
  */
 
 export interface DelayEstimatorOptions {
@@ -21,7 +21,9 @@ export interface DelayEstimatorOptions {
   quantile: number;
   /** samples in the short window used to follow a base-delay drop */
   shortWindowPackets: number;
-  /** guard added to the short-window quantile when it is used, ms */
+  /** samples in the window whose 25th percentile is the "base before" for the base-drop test */
+  mediumWindowPackets: number;
+  /** how far under the medium window's 25th percentile the recent median must fall to count as a base drop, ms */
   shortGuardMs: number;
 }
 
@@ -29,6 +31,7 @@ export const defaultEstimatorOptions: DelayEstimatorOptions = {
   windowPackets: 3000,
   quantile: 0.99,
   shortWindowPackets: 150,
+  mediumWindowPackets: 500,
   shortGuardMs: 10,
 };
 
@@ -57,12 +60,20 @@ export class SlidingQuantile {
     this.sorted.splice(lowerBound(this.sorted, v), 0, v);
   }
 
-  /** the value below which a fraction q of the window lies (nearest rank, upper) */
+  /**
+   * The value exceeded by a fraction (1 - q) of the window: the largest after leaving out the
+   * round((1 - q) * n) largest (so one outlier among >= 50 samples does not set a 99 % target).
+   */
   quantile(q: number): number {
     const n = this.sorted.length;
     if (n === 0) return NaN;
-    const idx = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+    const idx = Math.min(n - 1, Math.max(0, n - 1 - Math.round((1 - q) * n)));
     return this.sorted[idx];
+  }
+
+  /** the samples, oldest first */
+  values(): number[] {
+    return [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];
   }
 
   min(): number {
@@ -80,7 +91,7 @@ export class SlidingQuantile {
   }
 }
 
-const LOW_Q = 0.1;
+const LOW_Q = 0.25;
 
 function lowerBound(a: number[], v: number): number {
   let lo = 0;
@@ -96,19 +107,39 @@ function lowerBound(a: number[], v: number): number {
 export class DelayEstimator {
   private readonly long: SlidingQuantile;
   private readonly short: SlidingQuantile;
+  private readonly medium: SlidingQuantile;
 
   constructor(private readonly opts: DelayEstimatorOptions = defaultEstimatorOptions) {
     this.long = new SlidingQuantile(opts.windowPackets);
     this.short = new SlidingQuantile(opts.shortWindowPackets);
+    this.medium = new SlidingQuantile(opts.mediumWindowPackets);
   }
+
+  /** downward base-delay shifts detected so far */
+  shifts = 0;
 
   get samples(): number {
     return this.long.size;
   }
 
   add(relativeTransitMs: number): void {
+    if (!Number.isFinite(relativeTransitMs)) return;
     this.long.add(relativeTransitMs);
     this.short.add(relativeTransitMs);
+    this.medium.add(relativeTransitMs);
+    if (this.short.size < this.opts.shortWindowPackets) return;
+    // The base delay went down (route change): most recent packets are faster than all but the
+    // fastest quarter of the last 10 s. Forget the history before the change instead of holding
+    // its delay for a whole long window; a rise needs no such step (its samples raise the quantile).
+    if (this.short.quantile(0.5) < this.medium.quantile(LOW_Q) - this.opts.shortGuardMs) {
+      // the crossing happens when about half the short window is new: keep its newest third
+      const recent = this.short.values().slice(-Math.ceil(this.opts.shortWindowPackets / 3));
+      this.long.clear();
+      this.short.clear();
+      this.medium.clear();
+      for (const v of recent) this.add(v);
+      this.shifts++;
+    }
   }
 
   /** smallest recent relative transit (the "base" the added delay is measured from) */
@@ -121,19 +152,12 @@ export class DelayEstimator {
    * (1 - quantile) of the remembered packets.
    */
   need(): number {
-    if (this.long.size === 0) return NaN;
-    const longQ = this.long.quantile(this.opts.quantile);
-    if (this.short.size < this.opts.shortWindowPackets) return longQ;
-    // The base delay went down (route change): the short window's low quantile sits clearly under
-    // the long window's. Move the long-window target down by that shift instead of waiting for the
-    // long window to forget; the spread it remembers (stalls, spikes) is kept.
-    const shift = this.long.quantile(LOW_Q) - this.short.quantile(LOW_Q);
-    if (shift > this.opts.shortGuardMs) return Math.max(longQ - shift, this.short.max());
-    return longQ;
+    return this.long.size ? this.long.quantile(this.opts.quantile) : NaN;
   }
 
   clear(): void {
     this.long.clear();
     this.short.clear();
+    this.medium.clear();
   }
 }

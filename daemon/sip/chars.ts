@@ -81,13 +81,11 @@ export function escapeTo(s: string, flag: number): string {
   return out;
 }
 
+const CR_LF_NUL = /[\r\n\0]/;
+
 /** CR, LF or NUL: never allowed in anything the serializer writes (header injection) */
 export function hasCrLfNul(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 13 || c === 10 || c === 0) return true;
-  }
-  return false;
+  return CR_LF_NUL.test(s);
 }
 
 export function isWsp(c: number): boolean {

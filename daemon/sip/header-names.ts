@@ -71,3 +71,56 @@ export const LIST_HEADERS: ReadonlySet<string> = new Set([
   'Reject-Contact', 'Request-Disposition', 'Require', 'Route', 'Service-Route', 'Supported', 'Unsupported',
   'Via', 'Warning',
 ]);
+
+/** codes for the headers the parser reads eagerly (0 = kept raw) */
+export const H_OTHER = 0;
+export const H_VIA = 1;
+export const H_FROM = 2;
+export const H_TO = 3;
+export const H_CALL_ID = 4;
+export const H_CSEQ = 5;
+export const H_CONTENT_LENGTH = 6;
+export const H_MAX_FORWARDS = 7;
+export const H_CONTACT = 8;
+export const H_ROUTE = 9;
+export const H_RECORD_ROUTE = 10;
+export const H_CONTENT_TYPE = 11;
+export const H_DATE = 12;
+export const H_EXPIRES = 13;
+export const H_MIN_EXPIRES = 14;
+
+const CODES: Record<string, number> = {
+  'Via': H_VIA, 'From': H_FROM, 'To': H_TO, 'Call-ID': H_CALL_ID, 'CSeq': H_CSEQ, 'Content-Length': H_CONTENT_LENGTH,
+  'Max-Forwards': H_MAX_FORWARDS, 'Contact': H_CONTACT, 'Route': H_ROUTE, 'Record-Route': H_RECORD_ROUTE,
+  'Content-Type': H_CONTENT_TYPE, 'Date': H_DATE, 'Expires': H_EXPIRES, 'Min-Expires': H_MIN_EXPIRES,
+};
+
+export interface HeaderInfo {
+  /** canonical name */
+  name: string;
+  /** H_* code of an eagerly parsed header, else H_OTHER */
+  code: number;
+  /** a distinct bit for single-value headers (for duplicate detection), else 0 */
+  singleBit: number;
+}
+
+const SINGLE_BITS = new Map<string, number>();
+{
+  let bit = 1;
+  for (const n of SINGLE_VALUE_HEADERS) {
+    SINGLE_BITS.set(n, bit);
+    bit *= 2; // up to 2**31 entries stay exact in a double
+  }
+}
+
+const INFO_CACHE = new Map<string, HeaderInfo>();
+
+/** Canonical name, parser code and single-value bit for a header name as written on the wire. */
+export function headerInfo(raw: string): HeaderInfo {
+  let info = INFO_CACHE.get(raw);
+  if (info !== undefined) return info;
+  const name = canonicalHeaderName(raw);
+  info = { name, code: CODES[name] ?? H_OTHER, singleBit: SINGLE_BITS.get(name) ?? 0 };
+  if (INFO_CACHE.size < 1024) INFO_CACHE.set(raw, info); // bounded: names are attacker-chosen
+  return info;
+}

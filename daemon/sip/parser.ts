@@ -8,7 +8,10 @@
  * parsed eagerly; all other headers are kept raw under their canonical names.
  */
 import { isToken } from './chars.js';
-import { canonicalHeaderName, SINGLE_VALUE_HEADERS } from './header-names.js';
+import {
+  canonicalHeaderName, H_CALL_ID, H_CONTACT, H_CONTENT_LENGTH, H_CONTENT_TYPE, H_CSEQ, H_DATE, H_EXPIRES, H_FROM,
+  H_MAX_FORWARDS, H_MIN_EXPIRES, H_OTHER, H_RECORD_ROUTE, H_ROUTE, H_TO, H_VIA, headerInfo,
+} from './header-names.js';
 import {
   callIdError, contentLengthOrError, contentTypeError, cseqOrError, dateError, deltaSecondsError, maxForwardsOrError,
 } from './header-values.js';
@@ -65,11 +68,11 @@ export function parseMessage(data: Uint8Array | string): ParseResult {
     }
     lines = splitLines(buf.toString('utf8', start, headEnd));
     isRequest = looksLikeRequest(lines[0]);
-    const msg = parseHead(lines);
+    const head = { contentLength: undefined as number | undefined };
+    const msg = parseHead(lines, head);
     const bodyStart = missingBlank ? buf.length : headEnd + 4;
     const available = buf.length - bodyStart;
-    const cl = (msg as MsgWithLength).__contentLength;
-    delete (msg as MsgWithLength).__contentLength;
+    const cl = head.contentLength;
     let bodyLen = available;
     if (cl !== undefined) {
       if (cl > available) {
@@ -92,8 +95,6 @@ export function parseMessage(data: Uint8Array | string): ParseResult {
   }
 }
 
-type MsgWithLength = SipMessage & { __contentLength?: number };
-
 function looksLikeRequest(line: string | undefined): boolean {
   if (!line || line.startsWith('SIP/')) return false;
   const sp = line.indexOf(' ');
@@ -101,14 +102,14 @@ function looksLikeRequest(line: string | undefined): boolean {
 }
 
 /** split the header section at CRLF and unfold continuation lines (RFC 3261 7.3.1) */
+const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
+
 function splitLines(head: string): string[] {
+  if (BARE_CR_OR_LF.test(head)) throw new Reject('the header section contains a bare CR or LF (lines end with CRLF)');
   const raw = head.split('\r\n');
   const out: string[] = [];
   for (let i = 0; i < raw.length; i++) {
     const line = raw[i];
-    if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-      throw new Reject(`line ${i + 1} contains a bare CR or LF`);
-    }
     const c = line.charCodeAt(0);
     if ((c === 32 || c === 9) && out.length > 1) {
       out[out.length - 1] += ' ' + line.trim();
@@ -159,17 +160,7 @@ function clip(s: string): string {
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
-function headerLine(line: string, index: number): [string, string] {
-  const colon = line.indexOf(':');
-  if (colon < 0) throw new Reject(`header line ${index + 1} "${clip(line)}" has no colon`);
-  let ne = colon;
-  while (ne > 0 && (line.charCodeAt(ne - 1) === 32 || line.charCodeAt(ne - 1) === 9)) ne--;
-  const name = line.slice(0, ne);
-  if (!isToken(name)) throw new Reject(`header name "${clip(name)}" is not a token`);
-  return [name, line.slice(colon + 1).trim()];
-}
-
-function parseHead(lines: string[]): SipMessage {
+function parseHead(lines: string[], out: { contentLength: number | undefined }): SipMessage {
   const sl = parseStartLine(lines[0]);
   const via: Via[] = [];
   const headers: Header[] = [];
@@ -178,16 +169,24 @@ function parseHead(lines: string[]): SipMessage {
   let callId: string | undefined;
   let cseq: CSeq | undefined;
   let contentLength: number | undefined;
-  const seen = new Set<string>();
+  let seen = 0;
   for (let i = 1; i < lines.length; i++) {
-    const [rawName, value] = headerLine(lines[i], i);
-    const name = canonicalHeaderName(rawName);
-    if (SINGLE_VALUE_HEADERS.has(name)) {
-      if (seen.has(name)) throw new Reject(`the ${name} header appears more than once`);
-      seen.add(name);
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon < 0) throw new Reject(`header line ${i + 1} "${clip(line)}" has no colon`);
+    let ne = colon;
+    while (ne > 0 && (line.charCodeAt(ne - 1) === 32 || line.charCodeAt(ne - 1) === 9)) ne--;
+    const rawName = line.slice(0, ne);
+    if (!isToken(rawName)) throw new Reject(`header name "${clip(rawName)}" is not a token`);
+    const value = line.slice(colon + 1).trim();
+    const info = headerInfo(rawName);
+    const name = info.name;
+    if (info.singleBit !== 0) {
+      if ((seen & info.singleBit) !== 0) throw new Reject(`the ${name} header appears more than once`);
+      seen |= info.singleBit;
     }
-    switch (name) {
-      case 'Via':
+    switch (info.code) {
+      case H_VIA:
         for (const item of splitList(value)) {
           if (item.length === 0) throw new Reject('a Via header has an empty value');
           const v = viaOrError(item);
@@ -195,36 +194,38 @@ function parseHead(lines: string[]): SipMessage {
           via.push(v);
         }
         continue;
-      case 'From':
-      case 'To': {
+      case H_FROM:
+      case H_TO: {
         const na = nameAddrOrError(value);
         if (typeof na === 'string') throw new Reject(`the ${name} header is invalid: ${na}`);
-        if (name === 'From') from = na;
+        if (info.code === H_FROM) from = na;
         else to = na;
         continue;
       }
-      case 'Call-ID': {
+      case H_CALL_ID: {
         const err = callIdError(value);
         if (err) throw new Reject(err);
         callId = value;
         continue;
       }
-      case 'CSeq': {
+      case H_CSEQ: {
         const c = cseqOrError(value);
         if (typeof c === 'string') throw new Reject(c);
         cseq = c;
         continue;
       }
-      case 'Content-Length': {
+      case H_CONTENT_LENGTH: {
         const n = contentLengthOrError(value);
         if (typeof n === 'string') throw new Reject(n);
         contentLength = n;
         continue;
       }
+      case H_OTHER:
+        break;
       default:
-        checkOther(name, value);
-        headers.push({ name, value });
+        checkOther(info.code, name, value);
     }
+    headers.push({ name, value });
   }
   if (via.length === 0) throw new Reject('the mandatory Via header is missing');
   if (!from) throw new Reject('the mandatory From header is missing');
@@ -240,31 +241,31 @@ function parseHead(lines: string[]): SipMessage {
     const uri = uriOrError(sl.uri);
     if (typeof uri === 'string') throw new Reject(`the Request-URI is invalid: ${uri}`);
     // RFC 3261 19.1.5: headers are not allowed in a Request-URI (RFC 4475 3.1.2.11)
-    if (Object.keys(uri.headers).length > 0) throw new Reject('the Request-URI contains URI headers ("?...")');
+    for (const _ in uri.headers) throw new Reject('the Request-URI contains URI headers ("?...")');
     msg = { kind: 'request', method: sl.method, uri, version: 'SIP/2.0', via, from, to, callId, cseq, headers, body: EMPTY };
   } else {
     msg = { kind: 'response', status: sl.status, reason: sl.reason, version: 'SIP/2.0', via, from, to, callId, cseq, headers, body: EMPTY };
   }
-  if (contentLength !== undefined) (msg as MsgWithLength).__contentLength = contentLength;
+  out.contentLength = contentLength;
   return msg;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /** grammar checks for headers that are kept raw but that validity depends on */
-function checkOther(name: string, value: string): void {
+function checkOther(code: number, name: string, value: string): void {
   let err: string | undefined;
-  switch (name) {
-    case 'Max-Forwards': {
+  switch (code) {
+    case H_MAX_FORWARDS: {
       const n = maxForwardsOrError(value);
       if (typeof n === 'string') err = n;
       break;
     }
-    case 'Contact':
+    case H_CONTACT:
       if (value === '*') break;
     // falls through
-    case 'Route':
-    case 'Record-Route':
+    case H_ROUTE:
+    case H_RECORD_ROUTE:
       for (const item of splitList(value)) {
         if (item.length === 0) {
           err = `a ${name} header has an empty value`;
@@ -277,14 +278,14 @@ function checkOther(name: string, value: string): void {
         }
       }
       break;
-    case 'Content-Type':
+    case H_CONTENT_TYPE:
       err = contentTypeError(value);
       break;
-    case 'Date':
+    case H_DATE:
       err = dateError(value);
       break;
-    case 'Expires':
-    case 'Min-Expires':
+    case H_EXPIRES:
+    case H_MIN_EXPIRES:
       err = deltaSecondsError(name, value);
       break;
   }

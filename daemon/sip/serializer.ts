@@ -8,13 +8,12 @@
  */
 import { PortierError } from '../util/errors.js';
 import { hasCrLfNul, isToken } from './chars.js';
+import { H_CONTENT_LENGTH, H_VIA, headerInfo } from './header-names.js';
 import { callIdError } from './header-values.js';
 import { formatNameAddr } from './name-addr.js';
 import type { SipMessage } from './types.js';
 import { formatUri } from './uri.js';
 import { formatVia } from './via.js';
-
-const TYPED = new Set(['content-length', 'l', 'via', 'v', 'from', 'f', 'to', 't', 'call-id', 'i', 'cseq']);
 
 function bad(what: string): never {
   throw new PortierError('BAD_REQUEST', `Cannot write the SIP message: ${what}.`);
@@ -41,10 +40,11 @@ export function serializeHead(msg: SipMessage): string {
   if (!isToken(cs.method)) bad(`CSeq method "${cs.method.slice(0, 30)}" is not a token`);
   s += 'CSeq: ' + cs.seq + ' ' + cs.method + '\r\n';
   for (const h of msg.headers) {
-    if (!isToken(h.name)) bad(`header name "${h.name.slice(0, 30)}" is not a token`);
-    if (hasCrLfNul(h.value)) bad(`the ${h.name} header value contains CR, LF or NUL`);
+    const info = headerInfo(h.name);
     // typed fields are written above and Content-Length is derived from the body below
-    if (TYPED.has(h.name.toLowerCase())) continue;
+    if (info.code >= H_VIA && info.code <= H_CONTENT_LENGTH) continue;
+    if (info.code === 0 && !isToken(h.name)) bad(`header name "${h.name.slice(0, 30)}" is not a token`);
+    if (hasCrLfNul(h.value)) bad(`the ${h.name} header value contains CR, LF or NUL`);
     s += h.name + ': ' + h.value + '\r\n';
   }
   return s + 'Content-Length: ' + msg.body.length + '\r\n\r\n';
