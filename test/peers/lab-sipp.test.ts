@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../support/peers/lab.js';
 import { sippStep } from '../support/peers/sipp.js';
 import { writeTonePcap } from '../support/peers/pcap.js';
+import { writeInfoDtmfScenario } from '../support/peers/sipp-scenarios.js';
 import { toneSeconds } from '../support/peers/goertzel.js';
 
 const BASE = 16300;
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab({ basePort: BASE, users: { '100': 'pw100', '200': 'pw200', '300': 'pw300' } });
+  lab = await startLab({ basePort: BASE, users: { '100': 'pw100', '200': 'pw200', '300': 'pw300', '400': 'pw400' } });
 });
 afterAll(async () => {
   await lab?.stop();
@@ -45,6 +46,18 @@ describe('peer lab: sipp against kamailio and baresip', () => {
     expect(sippStep(r.stats, '407', true)?.messages).toBe(1);
     await b.waitEvent('CALL_CLOSED', 3000);
     expect(toneSeconds(await b.lastRecording(), 1400)).toBeGreaterThanOrEqual(1.5);
+  });
+
+  test('generated UAC scenario sends DTMF as SIP INFO through the proxy and the phone receives every digit', async () => {
+    const b = await lab.phone({ user: '400', codecs: ['pcmu'] });
+    await b.waitRegistered();
+    const scenario = writeInfoDtmfScenario(join(lab.dir, 'info-dtmf.xml'), { digits: '19*#', auth: true, gapMs: 100 });
+    const r = await lab.sipp({ scenario, target: lab.registrar, service: '400', keys: { caller: '100' }, auth: { user: '100', password: 'pw100' }, durationMs: 200 });
+    expect(r.code, r.errors).toBe(0);
+    expect(sippStep(r.stats, '407', true)?.messages).toBe(1);
+    expect(r.stats.steps.filter((s) => s.name === 'INFO').length).toBe(4);
+    for (const d of '19*#') expect(b.log()).toContain(`received DTMF: '${d}'`);
+    expect(b.receivedDtmf()).toBe('19*#');
   });
 
   test('UAS that drops the first INVITE sees the UAC retransmit it, then the call completes', async () => {

@@ -13,3 +13,4 @@ export { writeTonePcap, linearToUlaw, linearToAlaw } from './pcap.js';
 export { phonePorts, sippPorts, kamailioPort, freePorts, busyPorts, assertPortsFree } from './ports.js';
 export { LabError, waitFor, PeerProcess, processGroupMembers } from './proc.js';
 export { startVirtualCard, VirtualCard, rawToSamples, CARD_RATE, type CardRecording, type VirtualCardOptions } from './virtual-card.js';
+export { infoDtmfScenario, writeInfoDtmfScenario, type InfoDtmfScenarioOptions } from './sipp-scenarios.js';
