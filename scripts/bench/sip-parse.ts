@@ -8,6 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error the npm sip package ships no type declarations
 import sip from 'sip';
 import { parseMessage } from '../../daemon/sip/parser.js';
 import { serializeMessage } from '../../daemon/sip/serializer.js';
