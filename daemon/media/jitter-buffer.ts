@@ -345,7 +345,11 @@ export class JitterBuffer {
     }
     this.excessTicks++;
     if (!this.entries.has(c.ext + 1)) return false; // dropping would only open a gap
-    if (excess > this.o.catchUpMs) return true;
+    if (excess > this.o.catchUpMs) {
+      // far too much delay (a stall just released its burst): drop every tick, quiet frames first
+      // unless the excess is extreme
+      return excess > 3 * this.o.catchUpMs || this.isQuiet(c) || this.excessTicks >= this.o.accelerateForceTicks;
+    }
     if (this.excessTicks < this.o.accelerateHoldTicks) return false;
     if (this.ticksSinceDrop < this.o.accelerateIntervalTicks) return false;
     return this.isQuiet(c) || this.excessTicks >= this.o.accelerateForceTicks;
