@@ -29,9 +29,13 @@ export interface JitterBufferLike {
   reset(): void;
 }
 
+/** Waveform-continuation concealment (daemon/media/concealment.ts). */
 export interface ConcealerLike {
   remember(pcm: Int16Array): void;
   conceal(samples: number): Int16Array;
+  /** the frame to play when a good frame follows concealment (cross-fade) */
+  merge?(pcm: Int16Array): Int16Array;
+  reset?(): void;
 }
 
 /** The media clock's shape (daemon/media/media-clock.ts). */
@@ -53,7 +57,12 @@ export interface MediaCodecConfig {
   payloadType: number;
   /** negotiated telephone-event payload type (RFC 4733), if any */
   telephoneEventPt?: number;
+  /** its clock rate (default: the codec's RTP clock rate, as RFC 4733 2.1 recommends) */
+  telephoneEventClockRate?: number;
+  /** ms of audio per packet we send (default 20) */
   ptimeMs?: number;
+  /** ms of audio per packet the peer sends, when its SDP said (default ptimeMs) */
+  recvPtimeMs?: number;
 }
 
 export interface MediaRemote {
@@ -61,6 +70,8 @@ export interface MediaRemote {
   rtpPort: number;
   /** default rtpPort + 1, or rtpPort with rtcpMux */
   rtcpPort?: number;
+  /** a=rtcp with an address (RFC 3605); default `address` */
+  rtcpAddress?: string;
   rtcpMux?: boolean;
 }
 
@@ -85,6 +96,8 @@ export interface MediaSessionOptions {
    * MediaClock at ptime.
    */
   mediaClock?: TickSource;
+  /** the media clock's period (default 20 ms); playback gets this much per tick */
+  tickMs?: number;
   random?: () => number;
 }
 

@@ -12,9 +12,9 @@ import { PortierError } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
 import { DtmfReceiver, DtmfSender, parseDtmfInfo } from './dtmf.js';
 import { JitterBuffer } from './jitter-buffer.js';
+import { CapturePath, dbfs, PlayoutPath, samplesFor } from './media-audio-path.js';
 import { MediaClock } from './media-clock.js';
 import type {
-  ConcealerLike,
   JitterBufferLike,
   MediaCodecConfig,
   MediaDirection,
@@ -29,11 +29,8 @@ import { RtcpSession } from './rtcp.js';
 import { looksLikeRtcp, parseRtp, type RtpParseError } from './rtp-packet.js';
 import { RtpReceiver, RtpSender, type NetAddress } from './rtp-session.js';
 import type { RtpTransport } from './rtp-socket.js';
-import type { AudioCodec } from './types.js';
 
 export type * from './media-session-types.js';
-
-const LEVEL_ALPHA = 0.07; // ~300 ms time constant at 50 ticks/s
 
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly o: MediaSessionOptions;
@@ -47,10 +44,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly rtcp: RtcpSession;
   private readonly dtmfIn = new DtmfReceiver();
   private dtmfOut: DtmfSender;
-  private jb: JitterBufferLike;
-  private concealer: ConcealerLike | null;
-  private upsampler: ResamplerLike | null = null; // codec -> playback
-  private downsampler: ResamplerLike | null = null; // capture -> codec
+  private jb!: JitterBufferLike;
+  private capturePath!: CapturePath;
+  private playoutPath!: PlayoutPath;
   private readonly ticker: TickSource;
   private readonly ownTicker: boolean;
   private unsubscribeTick: (() => void) | null = null;
@@ -60,8 +56,6 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private malformed = 0;
   private digitsIn = 0;
   private digitsOut = 0;
-  private msIn = 0;
-  private msOut = 0;
   private rtcpFrom: NetAddress | null = null;
 
   constructor(opts: MediaSessionOptions) {
@@ -92,11 +86,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     });
     this.rtcp.on('bye', (e) => this.emit('rtcpBye', { reason: e.reason }));
     this.dtmfOut = new DtmfSender({ clockRate: this.cfg.codec.rtpClockRate, ...opts.dtmf });
-    this.jb = this.makeJitterBuffer();
-    this.concealer = this.makeConcealer();
-    this.makeResamplers();
+    this.buildAudioPaths();
     this.ownTicker = !opts.mediaClock;
-    this.ticker = opts.mediaClock ?? new MediaClock({ clock: this.clock, intervalMs: this.ptimeMs });
+    this.ticker = opts.mediaClock ?? new MediaClock({ clock: this.clock, intervalMs: this.tickMs });
   }
 
   get direction(): MediaDirection {
@@ -107,8 +99,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     return this.sender.ssrc;
   }
 
+  private get teRate(): number {
+    return this.cfg.telephoneEventClockRate ?? this.cfg.codec.rtpClockRate;
+  }
+
   private get ptimeMs(): number {
     return this.cfg.ptimeMs ?? 20;
+  }
+
+  private get tickMs(): number {
+    return this.o.tickMs ?? 20;
   }
 
   private get sends(): boolean {
@@ -125,7 +125,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.running = true;
     this.transport.onRtp((data, from) => this.onRtp(data, from));
     this.transport.onRtcp((data, from) => this.onRtcpPacket(data, from));
-    this.receiver.start();
+    this.syncRtpTimeout();
     this.rtcp.start();
     this.unsubscribeTick = this.ticker.onTick(() => this.tick());
     this.ticker.start();
@@ -134,7 +134,10 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** re-INVITE: new direction (hold), codec, or remote address. */
   update(u: { direction?: MediaDirection; codec?: MediaCodecConfig; remote?: MediaRemote }): void {
     if (this.closed) return;
-    if (u.direction) this.dir = u.direction;
+    if (u.direction) {
+      this.dir = u.direction;
+      this.syncRtpTimeout();
+    }
     if (u.remote) {
       this.remote = u.remote;
       this.rtcpFrom = null;
@@ -150,14 +153,19 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         eventPayloadTypes: new Set(u.codec.telephoneEventPt === undefined ? [] : [u.codec.telephoneEventPt]),
       });
       this.dtmfOut = new DtmfSender({ clockRate: u.codec.codec.rtpClockRate, ...this.o.dtmf });
-      this.jb = this.makeJitterBuffer();
-      this.concealer = this.makeConcealer();
-      this.makeResamplers();
+      this.buildAudioPaths();
     } else if (u.codec) {
       this.cfg = u.codec;
       this.sender.setPayloadType(u.codec.payloadType);
       this.receiver.update({ payloadTypes: this.payloadTypes() });
     }
+  }
+
+  /** The RTP timeout only runs while the peer is supposed to send (we are sendrecv/recvonly). */
+  private syncRtpTimeout(): void {
+    if (!this.running) return;
+    if (this.plays) this.receiver.start();
+    else this.receiver.stop();
   }
 
   /** Send DTMF digits as RFC 4733 events; fails when telephone-event was not negotiated. */
@@ -180,23 +188,22 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   private payloadTypes(): Map<number, number> {
     const m = new Map<number, number>([[this.cfg.payloadType, this.cfg.codec.rtpClockRate]]);
-    if (this.cfg.telephoneEventPt !== undefined) m.set(this.cfg.telephoneEventPt, this.cfg.codec.rtpClockRate);
+    if (this.cfg.telephoneEventPt !== undefined) m.set(this.cfg.telephoneEventPt, this.teRate);
     return m;
   }
 
-  private makeJitterBuffer(): JitterBufferLike {
-    if (this.o.createJitterBuffer) return this.o.createJitterBuffer(this.cfg.codec, this.ptimeMs);
-    return new JitterBuffer({ frameMs: this.ptimeMs, clockRate: this.cfg.codec.rtpClockRate });
-  }
-
-  private makeConcealer(): ConcealerLike | null {
-    return this.o.createConcealer ? this.o.createConcealer(this.cfg.codec.sampleRate) : null;
-  }
-
-  private makeResamplers(): void {
-    const rate = this.cfg.codec.sampleRate;
-    this.downsampler = this.resampler(this.o.capture?.sampleRate, rate);
-    this.upsampler = this.resampler(rate, this.o.playback?.sampleRate);
+  /** Jitter buffer, concealer and resamplers for the current codec (at start and on a codec switch). */
+  private buildAudioPaths(): void {
+    const codec = this.cfg.codec;
+    const recvPtime = this.cfg.recvPtimeMs ?? this.ptimeMs;
+    this.jb = this.o.createJitterBuffer
+      ? this.o.createJitterBuffer(codec, recvPtime)
+      : new JitterBuffer({ frameMs: recvPtime, clockRate: codec.rtpClockRate });
+    const concealer = this.o.createConcealer ? this.o.createConcealer(codec.sampleRate) : null;
+    const cap = this.o.capture ?? null;
+    const pb = this.o.playback ?? null;
+    this.capturePath = new CapturePath(codec, this.ptimeMs, this.tickMs, cap, this.resampler(cap?.sampleRate, codec.sampleRate));
+    this.playoutPath = new PlayoutPath(codec, recvPtime, this.tickMs, this.jb, concealer, pb, this.resampler(codec.sampleRate, pb?.sampleRate));
   }
 
   private resampler(from: number | undefined, to: number | undefined): ResamplerLike | null {
@@ -215,7 +222,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private rtcpTarget(): NetAddress {
     if (this.rtcpFrom) return this.rtcpFrom;
     const port = this.remote.rtcpMux ? this.remote.rtpPort : (this.remote.rtcpPort ?? this.remote.rtpPort + 1);
-    return { address: this.remote.address, port };
+    return { address: this.remote.rtcpAddress ?? this.remote.address, port };
   }
 
   private senderInfo(): { rtpTimestamp: number; packetCount: number; octetCount: number } | null {
@@ -277,62 +284,37 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.rtcp.receive(data);
   }
 
-  /** One media-clock tick: send one frame, play one frame. */
+  /** One media-clock tick: send what the capture filled, play one tick. */
   private tick(): void {
     if (!this.running) return;
-    const codec = this.cfg.codec;
-    const frame = Math.round((codec.sampleRate * this.ptimeMs) / 1000);
-    const step = Math.round((codec.rtpClockRate * this.ptimeMs) / 1000);
-    this.sendFrame(codec, frame, step);
-    this.playFrame(codec, frame);
-  }
-
-  private sendFrame(codec: AudioCodec, frame: number, step: number): void {
-    const cap = this.o.capture;
-    // Keep pulling capture even when not sending, so its queue does not grow.
-    let pcm: Int16Array | null = null;
-    if (cap) {
-      const raw = cap.read(Math.round((cap.sampleRate * this.ptimeMs) / 1000));
-      pcm = this.downsampler ? this.downsampler.process(raw) : raw;
-    }
+    const frames = this.capturePath.tick();
+    const tickStep = samplesFor(this.cfg.codec.rtpClockRate, this.tickMs);
     if (!this.sends) {
+      // hold / recvonly / inactive: nothing goes out; time runs on and the next packet is marked
       this.dtmfOut.clear();
-      this.sender.skip(step); // hold: no packets; the marker goes on the first one after
-      return;
+      this.capturePath.clear();
+      this.sender.skip(tickStep);
+    } else if (!this.sendDtmf(tickStep)) {
+      const step = samplesFor(this.cfg.codec.rtpClockRate, this.ptimeMs);
+      const to = this.rtpTarget();
+      for (const f of frames) this.transport.sendRtp(this.sender.audio(this.cfg.codec.encode(f), step), to);
+      if (frames.length) this.sentSinceReport = true;
     }
-    const to = this.rtpTarget();
-    if (this.dtmfOut.pending > 0 && this.cfg.telephoneEventPt !== undefined) {
-      const pkts = this.dtmfOut.tick(this.ptimeMs, this.sender.timestamp);
-      if (pkts.length > 0 || this.dtmfOut.busy) {
-        // RFC 4733 2.5.1.1: no audio while an event is sent; its timestamp keeps running.
-        for (const p of pkts) this.transport.sendRtp(this.sender.packet(this.cfg.telephoneEventPt, p.payload, p.timestamp, p.marker), to);
-        this.sender.skip(step);
-        this.sentSinceReport = true;
-        return;
-      }
-    }
-    if (!pcm || pcm.length !== frame) pcm = fit(pcm, frame);
-    this.msOut = meanSquare(this.msOut, pcm);
-    this.transport.sendRtp(this.sender.audio(codec.encode(pcm), step), to);
-    this.sentSinceReport = true;
+    if (this.plays) this.playoutPath.tick(this.clock.now());
   }
 
-  private playFrame(codec: AudioCodec, frame: number): void {
-    if (!this.plays) return;
-    const action = this.jb.pull(this.clock.now());
-    let pcm: Int16Array;
-    if (action.kind === 'play') {
-      pcm = codec.decode(action.packet.payload);
-      this.concealer?.remember(pcm);
-    } else if (action.kind === 'conceal') {
-      const fec = action.next && codec.decodeFec ? codec.decodeFec(action.next.payload, frame) : null;
-      pcm = fec ?? (codec.conceal ? codec.conceal(frame) : this.concealer ? this.concealer.conceal(frame) : new Int16Array(frame));
-    } else {
-      pcm = new Int16Array(frame);
-    }
-    this.msIn = meanSquare(this.msIn, pcm);
-    const pb = this.o.playback;
-    if (pb) pb.write(this.upsampler ? this.upsampler.process(pcm) : pcm);
+  /** RFC 4733 events due on this tick; true while an event holds the audio back (2.5.1.1). */
+  private sendDtmf(tickStep: number): boolean {
+    const pt = this.cfg.telephoneEventPt;
+    if (pt === undefined || this.dtmfOut.pending === 0) return false;
+    const pkts = this.dtmfOut.tick(this.tickMs, this.sender.timestamp);
+    if (pkts.length === 0 && !this.dtmfOut.busy) return false;
+    const to = this.rtpTarget();
+    for (const p of pkts) this.transport.sendRtp(this.sender.packet(pt, p.payload, p.timestamp, p.marker), to);
+    this.sender.skip(tickStep);
+    this.capturePath.clear();
+    this.sentSinceReport = true;
+    return true;
   }
 
   stats(): MediaSessionStats {
@@ -356,8 +338,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       ssrcChanges: r.ssrcChanges,
       digitsReceived: this.digitsIn,
       digitsSent: this.digitsOut,
-      levelInDbfs: dbfs(this.msIn),
-      levelOutDbfs: dbfs(this.msOut),
+      levelInDbfs: dbfs(this.playoutPath.meanSquare),
+      levelOutDbfs: dbfs(this.capturePath.meanSquare),
       jitterBuffer: this.jb.stats(),
       rtcp,
     };
@@ -376,22 +358,4 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.transport.close();
     this.cfg.codec.close();
   }
-}
-
-function fit(pcm: Int16Array | null, frame: number): Int16Array {
-  const out = new Int16Array(frame);
-  if (pcm) out.set(pcm.subarray(0, frame));
-  return out;
-}
-
-function meanSquare(prev: number, pcm: Int16Array): number {
-  let sum = 0;
-  for (let i = 0; i < pcm.length; i++) sum += pcm[i] * pcm[i];
-  const ms = pcm.length ? sum / pcm.length : 0;
-  return prev + (ms - prev) * LEVEL_ALPHA;
-}
-
-function dbfs(ms: number): number {
-  if (ms <= 0) return -100;
-  return Math.max(-100, 10 * Math.log10(ms / (32768 * 32768)));
 }

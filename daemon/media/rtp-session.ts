@@ -191,6 +191,7 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.timedOut = false;
     this.lastArrival = this.clock.now();
     this.arm(this.timeoutMs);
   }

@@ -286,6 +286,69 @@ describe('media session (fake transport, fake clock)', () => {
     mediaClock.stop();
   });
 
+  it('plays a peer sending 30 ms packets without gaps (ticks stay 20 ms)', () => {
+    const { clock, transport, playback, session } = setup({
+      codec: { codec: new PcmuCodec(), payloadType: 0, recvPtimeMs: 30 },
+    });
+    session.start();
+    const cap = new ToneCapture(600);
+    const codec = new PcmuCodec();
+    // a packet every 30 ms, on a 10 ms grid so arrivals interleave with the 20 ms ticks
+    for (let i = 0; i < 100; i++) {
+      transport.rtp(serializeRtp({ marker: false, payloadType: 0, seq: 10 + i, timestamp: i * 240, ssrc: 5 }, codec.encode(cap.read(240))), PEER);
+      clock.advance(30);
+    }
+    expect(playback.frames.every((f) => f.length === 160)).toBe(true);
+    const s = session.stats();
+    expect(s.jitterBuffer.concealed).toBe(0);
+    expect(toneShare(playback.samples(1000), 600, 8000)).toBeGreaterThan(0.9);
+  });
+
+  it('sends 40 ms packets every other tick when ptime is 40', () => {
+    const { clock, transport, session } = setup({ codec: { codec: new PcmuCodec(), payloadType: 0, ptimeMs: 40 } });
+    session.start();
+    clock.advance(400); // 20 ticks
+    const pkts = sentPackets(transport);
+    expect(pkts.length).toBe(10);
+    expect(pkts.every((p) => p.payload.length === 320)).toBe(true);
+    expect((pkts[1].timestamp - pkts[0].timestamp) >>> 0).toBe(320);
+  });
+
+  it('resamples a 16 kHz capture to the 8 kHz codec, whatever sizes the resampler returns', () => {
+    // a crude decimator that returns alternately one sample more and one less than half
+    let odd = false;
+    const createResampler = (from: number, to: number) => ({
+      process(pcm: Int16Array): Int16Array {
+        expect([from, to]).toEqual([16000, 8000]);
+        const n = pcm.length / 2 + ((odd = !odd) ? 1 : -1);
+        return Int16Array.from({ length: n }, (_, i) => pcm[Math.min(pcm.length - 1, i * 2)]);
+      },
+    });
+    const { clock, transport, session } = setup({ capture: new ToneCapture(1000, 16000), playback: null, createResampler });
+    session.start();
+    clock.advance(400);
+    const pkts = sentPackets(transport);
+    expect(pkts.length).toBeGreaterThanOrEqual(19);
+    expect(pkts.every((p) => p.payload.length === 160)).toBe(true);
+    expect(() => setup({ capture: new ToneCapture(1000, 16000) })).toThrow(/no resampler/);
+  });
+
+  it('suspends the RTP timeout while the peer is not supposed to send (inactive), and resumes it', () => {
+    const { clock, transport, session } = setup();
+    let timeouts = 0;
+    session.on('rtpTimeout', () => timeouts++);
+    session.start();
+    feedTone(transport, clock, 5);
+    session.update({ direction: 'inactive' });
+    clock.advance(10_000);
+    expect(timeouts).toBe(0);
+    session.update({ direction: 'sendrecv' });
+    clock.advance(1_900);
+    expect(timeouts).toBe(0);
+    clock.advance(200);
+    expect(timeouts).toBe(1);
+  });
+
   it('levels: about -15 dBFS for an 8000-amplitude tone out, -100 for silence in', () => {
     const { clock, session } = setup();
     session.start();
