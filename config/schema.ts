@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeKey as key, headerSafeString, hostPort, portRange, sipUriString } from './schema-fields.js';
 import { deviceSchemas } from './schema-devices.js';
+import { demoSchema, intercomSchema } from './schema-intercom.js';
 
 const secretSuffixes = (name: string, what: string) => ({
   [`${name}_env`]: key(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(), {
@@ -132,6 +133,8 @@ export const configSchema = z.strictObject({
   media: mediaSchema.prefault({}),
   audio: audioSchema.prefault({}),
   panel: panelSchema.prefault({}),
+  intercom: intercomSchema.prefault({}),
+  demo: demoSchema.prefault({}),
   ...deviceSchemas,
 });
 
