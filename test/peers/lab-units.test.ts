@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import alawmulaw from 'alawmulaw';
 import { NetstringDecoder, encodeNetstring } from '../support/peers/baresip-ctrl.js';
 import { goertzelRatio, toneBlocks, toneSeconds } from '../support/peers/goertzel.js';
-import { readWavMono, writeWav, sineSamples, parseWavHeader } from '../support/peers/wav.js';
+import { readWavMono, writeWav, sineSamples } from '../support/peers/wav.js';
 import { writeTonePcap, linearToUlaw, linearToAlaw } from '../support/peers/pcap.js';
 import { parseSippScreen, sippStep } from '../support/peers/sipp.js';
 import { phonePorts, sippPorts, kamailioPort, busyPorts } from '../support/peers/ports.js';
@@ -84,8 +84,15 @@ describe('Goertzel tone check', () => {
     }
   });
 
-  test('rejects files that are not WAV with a reason', () => {
-    expect(parseWavHeader(Buffer.from('not a wav file at all'))).toEqual({ error: 'not a RIFF/WAVE file' });
+  test('rejects files that are not WAV with the path and a reason', () => {
+    const dir = tmp();
+    try {
+      const f = join(dir, 'x.wav');
+      writeFileSync(f, 'not a wav file at all');
+      expect(() => readWavMono(f)).toThrow(/x\.wav: not a RIFF\/WAVE file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,7 +8,7 @@ export { type BaresipEvent, type BaresipResponse } from './baresip-ctrl.js';
 export { Kamailio } from './kamailio.js';
 export { SippRun, sippStep, parseSippScreen, SIPP_SCENARIO_DIR, type SippOptions, type SippResult, type SippStats, type SippStep } from './sipp.js';
 export { toneSeconds, toneBlocks, goertzelRatio, wavSeconds } from './goertzel.js';
-export { readWavMono, writeWav, sineSamples, wavInfo } from './wav.js';
+export { readWavMono, writeWav, sineSamples, wavInfo, type WavInfo } from './wav.js';
 export { writeTonePcap, linearToUlaw, linearToAlaw } from './pcap.js';
 export { phonePorts, sippPorts, kamailioPort, freePorts, busyPorts, assertPortsFree } from './ports.js';
 export { LabError, waitFor, PeerProcess, processGroupMembers } from './proc.js';
