@@ -40,7 +40,7 @@ export function createAnswer(offerSdp: string, opts: LocalMediaOptions, previous
   const parsed = safeParse(offerSdp);
   if (!parsed.ok) return parsed;
   const { desc } = parsed;
-  const session = previous ? { ...previous, version: previous.version + 1 } : makeSession(opts.session);
+  const session = previous ? { ...previous, version: previous.version + 1 } : makeSession(opts.session, opts.sessionId, opts.sessionVersion);
 
   const pick = pickAudio(desc);
   if ('reason' in pick) return fail('SDP_NO_AUDIO', pick.reason, 488, rejectAll(desc, opts, session));

@@ -14,8 +14,16 @@ function newSessionId(): string {
   return String(Math.floor(Math.random() * 9e15) + 1e15);
 }
 
-export function makeSession(s: Partial<SdpSessionId> | undefined): SdpSessionId {
-  return { username: s?.username ?? '-', id: s?.id ?? newSessionId(), version: s?.version ?? 1 };
+export function makeSession(
+  s: Partial<SdpSessionId> | undefined,
+  id?: string | number,
+  version?: number,
+): SdpSessionId {
+  return {
+    username: s?.username ?? '-',
+    id: s?.id ?? (id !== undefined ? String(id) : newSessionId()),
+    version: s?.version ?? version ?? 1,
+  };
 }
 
 function ipVer(address: string): 4 | 6 {
@@ -70,7 +78,7 @@ export function writeDescription(
 /** An initial offer with our codecs in preference order and telephone-event per codec clock. */
 export function createOffer(opts: LocalMediaOptions): LocalOffer {
   checkLocal(opts);
-  const session = makeSession(opts.session);
+  const session = makeSession(opts.session, opts.sessionId, opts.sessionVersion);
   const formats = localFormats(opts);
   if (!formats.some((f) => f.kind !== 'telephone-event')) {
     throw new PortierError('MEDIA_ERROR', `No usable codec configured (got: ${opts.codecs.join(', ') || 'none'}).`);

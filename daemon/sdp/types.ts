@@ -37,6 +37,9 @@ export interface LocalMediaOptions {
   opus?: OpusParams;
   /** the o= line: a new session when absent */
   session?: Partial<SdpSessionId>;
+  /** shorthands for session.id / session.version */
+  sessionId?: string | number;
+  sessionVersion?: number;
   /** explicit RTCP port (a=rtcp, RFC 3605) when it is not port + 1 */
   rtcpPort?: number;
 }

@@ -58,6 +58,12 @@ describe('new offers in the same session (re-INVITE, RFC 3264 8)', () => {
     expect(d2.media[0].port).toBe(40002);
   });
 
+  it('accepts sessionId/sessionVersion shorthands for the o= line', () => {
+    const d = parse(createOffer({ ...base, codecs: ['pcmu'], sessionId: 99, sessionVersion: 3 }).sdp);
+    expect(String(d.origin.sessionId)).toBe('99');
+    expect(d.origin.sessionVersion).toBe(3);
+  });
+
   it('puts the peer on hold with sendonly, or inactive when we were only receiving, and resumes with sendrecv', () => {
     const o = createOffer({ ...base, codecs: ['pcmu'] });
     const held = holdOffer(o);

@@ -40,10 +40,28 @@ interface EvanOpus {
 }
 
 let evan: EvanOpus | null = null;
-/** `@evan/opus` loads its native addon and falls back to wasm by itself (lib.js). */
+let backend: 'native' | 'wasm' | null = null;
+
+/**
+ * `@evan/opus` loads its native addon and falls back to its wasm build by itself (lib.js; the
+ * environment variable OPUS_FORCE_WASM forces wasm).
+ */
 function loadEvan(): EvanOpus {
   if (!evan) evan = createRequire(import.meta.url)('@evan/opus') as EvanOpus;
   return evan;
+}
+
+/** Which build of libopus encodes: the native addon, or the wasm fallback (for logs and the panel). */
+export function opusEncoderBackend(): 'native' | 'wasm' {
+  if (backend) return backend;
+  if (process.env.OPUS_FORCE_WASM) return (backend = 'wasm');
+  try {
+    createRequire(import.meta.url)('@evan/opus/node/index.js');
+    backend = 'native';
+  } catch {
+    backend = 'wasm';
+  }
+  return backend;
 }
 
 function bandwidthFor(rate: number): EvanEncoder['max_bandwidth'] {
