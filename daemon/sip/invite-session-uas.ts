@@ -21,7 +21,7 @@ const ALLOWED: Record<IncomingCallState, IncomingCallState[]> = {
 
 export class IncomingCall extends InviteSession {
   private _state: IncomingCallState = 'incoming';
-  private readonly toTag = randomToken(6);
+  private readonly toTag = randomToken();
   /** the caller's offer (may be empty: then the offer comes in the ACK, RFC 3261 13.3.1) */
   readonly offer: string;
 

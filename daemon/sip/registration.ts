@@ -2,6 +2,7 @@ import type { TimerHandle } from '../util/clock.js';
 import { TypedEmitter } from '../util/events.js';
 import { parseNameAddr } from './name-addr.js';
 import type { Endpoint, SipResponse, SipUri } from './types.js';
+import { newCallId } from './message-helpers.js';
 import { firstHeader, headerList, randomToken, type SipCore } from './user-agent-core.js';
 
 /** Registration of our AoR with the registrar, RFC 3261 10.2. */
@@ -48,8 +49,8 @@ export class Registration extends TypedEmitter<{ state: RegistrationEvent }> {
   /** the binding lifetime the registrar granted last */
   granted: number | undefined;
   private expires: number;
-  private readonly callId = `${randomToken(12)}@portier`;
-  private readonly fromTag = randomToken(6);
+  private readonly callId = newCallId('portier');
+  private readonly fromTag = randomToken();
   private seq = 0;
   private timer: TimerHandle | undefined;
   private failures = 0;

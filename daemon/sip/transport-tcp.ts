@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { PortierError } from '../util/errors.js';
+import { StreamFramer } from './stream-framer.js';
 import type { Transport, TransportMessage } from './transport.js';
 import type { Endpoint } from './types.js';
 
@@ -23,52 +24,6 @@ export interface StreamSocketFactory {
   listen(onSocket: (s: net.Socket) => void): net.Server;
   /** resolves once the socket can carry data (connect / secureConnect) */
   connect(dest: Endpoint): Promise<net.Socket>;
-}
-
-const CRLF = 0x0d;
-
-/** Splits a byte stream into SIP messages (Content-Length framing) and CRLF keep-alives. */
-export class SimpleStreamFramer {
-  private buf = new Uint8Array(0);
-  constructor(private readonly max: number) {}
-
-  /** Returns the complete messages; 'ping' for a CRLFCRLF keep-alive; throws RangeError on overflow. */
-  push(chunk: Uint8Array): (Uint8Array | 'ping')[] {
-    const merged = new Uint8Array(this.buf.length + chunk.length);
-    merged.set(this.buf);
-    merged.set(chunk, this.buf.length);
-    this.buf = merged;
-    const out: (Uint8Array | 'ping')[] = [];
-    for (;;) {
-      // RFC 5626 3.5.1: CRLFCRLF is a ping; lone CRLFs between messages are skipped (RFC 3261 7.5).
-      let skip = 0;
-      while (skip < this.buf.length && (this.buf[skip] === CRLF || this.buf[skip] === 0x0a)) skip++;
-      if (skip >= 4) out.push('ping');
-      if (skip > 0) this.buf = this.buf.subarray(skip);
-      if (this.buf.length === 0) break;
-      const end = indexOfHeaderEnd(this.buf);
-      if (end < 0) {
-        if (this.buf.length > this.max) throw new RangeError('header section too large');
-        break;
-      }
-      const head = new TextDecoder().decode(this.buf.subarray(0, end));
-      const m = /^(?:content-length|l)[ \t]*:[ \t]*(\d+)/im.exec(head);
-      const len = m ? Number(m[1]) : 0;
-      const total = end + 4 + len;
-      if (total > this.max) throw new RangeError(`message of ${total} bytes exceeds ${this.max}`);
-      if (this.buf.length < total) break;
-      out.push(this.buf.slice(0, total));
-      this.buf = this.buf.subarray(total);
-    }
-    return out;
-  }
-}
-
-function indexOfHeaderEnd(b: Uint8Array): number {
-  for (let i = 0; i + 3 < b.length; i++) {
-    if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
-  }
-  return -1;
 }
 
 interface Conn {
@@ -138,26 +93,20 @@ export class StreamTransport implements Transport {
     const key = connKey(remote);
     this.conns.get(key)?.socket.destroy();
     this.conns.set(key, conn);
-    const framer = new SimpleStreamFramer(this.max);
+    const framer = new StreamFramer({ maxHeaderBytes: this.max, maxBodyBytes: this.max });
     if (this.idle > 0) socket.setTimeout(this.idle, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
-      let items: (Uint8Array | 'ping')[];
-      try {
-        items = framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      } catch (err) {
-        // RFC 3261 18.3: a framing error on a stream cannot be recovered: close the connection.
-        this.fail(new PortierError('SIP_TRANSPORT', `closing ${this.protocol} connection from ${remote.address}:${remote.port}: ${(err as Error).message}`));
-        socket.destroy();
-        return;
-      }
-      for (const item of items) {
-        if (item === 'ping') {
-          // RFC 5626 4.4.1: answer a CRLFCRLF ping with a CRLF pong.
-          socket.write('\r\n');
-          continue;
-        }
-        const msg: TransportMessage = { data: item, source: remote, local: this.bound };
+      const out = framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      // RFC 5626 4.4.1: answer each CRLFCRLF ping with a CRLF pong.
+      for (let i = 0; i < out.pings; i++) socket.write('\r\n');
+      for (const data of out.messages) {
+        const msg: TransportMessage = { data, source: remote, local: this.bound };
         for (const h of this.handlers) h(msg);
+      }
+      if (out.error) {
+        // RFC 3261 18.3: a framing error on a stream cannot be recovered: close the connection.
+        this.fail(new PortierError('SIP_TRANSPORT', `closing ${this.protocol} connection from ${remote.address}:${remote.port}: ${out.error}`));
+        socket.destroy();
       }
     });
     socket.on('error', () => {

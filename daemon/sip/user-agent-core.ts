@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Clock } from '../util/clock.js';
 import { firstHeader } from './dialog.js';
+import { DigestClient, pickChallenge } from './digest.js';
+import { createResponse, newBranch, newCallId, newTag } from './message-helpers.js';
 import { splitList } from './name-addr.js';
 import type { ClientTransactionUser } from './transactions/common.js';
-import { hostLiteral, MAGIC_COOKIE, type ClientTransaction, type ServerTransaction, type TransactionLayer } from './transactions/transaction-layer.js';
+import { hostLiteral, type ClientTransaction, type ServerTransaction, type TransactionLayer } from './transactions/transaction-layer.js';
 import type { Endpoint, Header, SipRequest, SipResponse, SipUri } from './types.js';
 import { formatUri, parseUri } from './uri.js';
 
@@ -39,79 +40,23 @@ export interface CoreOptions {
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO';
 export const SUPPORTED = 'timer';
 
-export const REASONS: Record<number, string> = {
-  100: 'Trying', 180: 'Ringing', 183: 'Session Progress', 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized',
-  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 407: 'Proxy Authentication Required',
-  408: 'Request Timeout', 415: 'Unsupported Media Type', 420: 'Bad Extension', 422: 'Session Interval Too Small', 423: 'Interval Too Brief',
-  481: 'Call/Transaction Does Not Exist', 486: 'Busy Here', 487: 'Request Terminated', 488: 'Not Acceptable Here',
-  500: 'Server Internal Error', 501: 'Not Implemented', 503: 'Service Unavailable', 603: 'Decline',
-};
-
-export function randomToken(bytes = 8): string {
-  return randomBytes(bytes).toString('hex');
+/** a random token for tags (RFC 3261 19.3) */
+export function randomToken(): string {
+  return newTag();
 }
 
-export function newBranch(): string {
-  return MAGIC_COOKIE + randomToken(8);
-}
+export { newBranch };
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const bodyText = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-/** RFC 3261 8.2.6: a response copies Via, From, To (adding our tag), Call-ID and CSeq. */
+/** RFC 3261 8.2.6 via the message helpers: Via, From, To (+ our tag), Call-ID, CSeq, Record-Route. */
 export function buildResponse(req: SipRequest, status: number, opts: { reason?: string; toTag?: string; headers?: Header[]; body?: Uint8Array } = {}): SipResponse {
-  const to = { ...req.to, params: { ...req.to.params } };
-  if (opts.toTag && !to.params.tag && status > 100) to.params.tag = opts.toTag;
-  const headers: Header[] = [];
-  // RFC 3261 12.1.1: a UAS copies Record-Route into dialog-creating responses.
-  if (req.method === 'INVITE' && status > 100 && status < 300) headers.push(...req.headers.filter((h) => h.name === 'Record-Route'));
-  headers.push(...(opts.headers ?? []));
-  return {
-    kind: 'response',
-    status,
-    reason: opts.reason ?? REASONS[status] ?? 'Unknown',
-    version: 'SIP/2.0',
-    via: req.via,
-    from: req.from,
-    to,
-    callId: req.callId,
-    cseq: req.cseq,
-    headers,
-    body: opts.body ?? new Uint8Array(0),
-  };
-}
-
-export interface Challenge {
-  scheme: string;
-  params: Record<string, string>;
-}
-
-/** Parse `Digest realm="x", nonce="y", ...` (RFC 2617 3.2.1); undefined when not Digest. */
-export function parseChallenge(value: string): Challenge | undefined {
-  const m = /^\s*(\w+)\s+(.*)$/s.exec(value);
-  if (!m || m[1].toLowerCase() !== 'digest') return undefined;
-  const params: Record<string, string> = {};
-  const re = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
-  let p: RegExpExecArray | null;
-  while ((p = re.exec(m[2])) !== null) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
-  return { scheme: 'Digest', params };
-}
-
-/** RFC 2617 3.2.2 credentials for MD5 (and qop=auth when offered). */
-export function digestCredentials(ch: Challenge, o: { username: string; password: string; method: string; uri: string; nc: number; cnonce: string }): string {
-  const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-  const { realm = '', nonce = '', opaque, qop, algorithm } = ch.params;
-  const ha1 = md5(`${o.username}:${realm}:${o.password}`);
-  const ha2 = md5(`${o.method}:${o.uri}`);
-  const useQop = qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
-  const nc = o.nc.toString(16).padStart(8, '0');
-  const response = useQop ? md5(`${ha1}:${nonce}:${nc}:${o.cnonce}:${useQop}:${ha2}`) : md5(`${ha1}:${nonce}:${ha2}`);
-  const q = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
-  let v = `Digest username=${q(o.username)}, realm=${q(realm)}, nonce=${q(nonce)}, uri=${q(o.uri)}, response=${q(response)}`;
-  if (algorithm) v += `, algorithm=${algorithm}`;
-  if (opaque !== undefined) v += `, opaque=${q(opaque)}`;
-  if (useQop) v += `, qop=${useQop}, nc=${nc}, cnonce=${q(o.cnonce)}`;
-  return v;
+  return createResponse(req, status, opts.reason, {
+    ...(opts.toTag ? { toTag: opts.toTag } : {}),
+    headers: opts.headers ?? [],
+    ...(opts.body ? { body: opts.body } : {}),
+  });
 }
 
 export interface RequestHandlers {
@@ -134,12 +79,13 @@ export class SipCore {
   readonly layer: TransactionLayer;
   readonly clock: Clock;
   readonly identity: Identity;
-  private nc = new Map<string, number>();
+  private digest: DigestClient | undefined;
 
   constructor(readonly opts: CoreOptions) {
     this.layer = opts.layer;
     this.clock = opts.clock;
     this.identity = opts.identity;
+    if (opts.identity.password !== undefined) this.digest = new DigestClient(opts.identity.authUser ?? opts.identity.user, opts.identity.password);
   }
 
   /** sip:user@domain, our address-of-record */
@@ -183,7 +129,7 @@ export class SipCore {
     headers.push({ name: 'Max-Forwards', value: '70' });
     if (this.opts.userAgent) headers.push({ name: 'User-Agent', value: this.opts.userAgent });
     headers.push(...(opts.headers ?? []));
-    const from = { uri: this.aor, params: { tag: opts.fromTag ?? randomToken(6) } as Record<string, string | null>, ...(this.identity.displayName ? { displayName: this.identity.displayName } : {}) };
+    const from = { uri: this.aor, params: { tag: opts.fromTag ?? newTag() } as Record<string, string | null>, ...(this.identity.displayName ? { displayName: this.identity.displayName } : {}) };
     return {
       kind: 'request',
       method,
@@ -192,7 +138,7 @@ export class SipCore {
       via: [],
       from,
       to: { uri: to, params: {} },
-      callId: opts.callId ?? `${randomToken(12)}@portier`,
+      callId: opts.callId ?? newCallId('portier'),
       cseq: { seq: opts.seq ?? 1, method },
       headers,
       body: opts.body ?? new Uint8Array(0),
@@ -237,31 +183,22 @@ export class SipCore {
   }
 
   private withCredentials(req: SipRequest, res: SipResponse, tried: Set<string>): SipRequest | undefined {
-    const password = this.identity.password;
-    if (password === undefined) return undefined;
+    if (!this.digest) return undefined;
     const hdrName = res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     const credName = res.status === 401 ? 'Authorization' : 'Proxy-Authorization';
-    const values = res.headers.filter((x) => x.name === hdrName).map((x) => x.value);
-    const challenges = values.map(parseChallenge).filter((c): c is Challenge => !!c);
-    const ch = challenges.find((c) => (c.params.algorithm ?? 'MD5').toUpperCase() === 'MD5');
+    const ch = pickChallenge(res.headers.filter((x) => x.name === hdrName).map((x) => x.value));
     if (!ch) return undefined;
-    const nonce = ch.params.nonce ?? '';
-    const stale = (ch.params.stale ?? '').toLowerCase() === 'true';
     // RFC 3261 22.2: a second challenge for the same nonce means the credentials were refused,
     // unless the server says the nonce was merely stale (RFC 2617 3.2.1).
-    if (tried.has(nonce) && !stale) return undefined;
+    if (tried.has(ch.nonce) && !ch.stale) return undefined;
     if (tried.size >= 5) return undefined;
-    tried.add(nonce);
-    const n = (this.nc.get(nonce) ?? 0) + 1;
-    this.nc.set(nonce, n);
-    const auth = digestCredentials(ch, {
-      username: this.identity.authUser ?? this.identity.user,
-      password,
-      method: req.method,
-      uri: formatUri(req.uri),
-      nc: n,
-      cnonce: randomToken(8),
-    });
+    tried.add(ch.nonce);
+    let auth: string;
+    try {
+      auth = this.digest.authorize(ch, { method: req.method, uri: formatUri(req.uri), body: req.body });
+    } catch {
+      return undefined;
+    }
     const headers = req.headers.filter((x) => x.name !== 'Authorization' && x.name !== 'Proxy-Authorization');
     headers.push({ name: credName, value: auth });
     return { ...req, via: [], cseq: { seq: req.cseq.seq + 1, method: req.cseq.method }, headers };

@@ -17,6 +17,8 @@ import { TransactionLayer, type RequestContext, type ServerTransaction } from '.
 import type { Transport } from './transport.js';
 import type { Endpoint, Header, SipRequest, SipResponse, SipUri } from './types.js';
 import { parseUri } from './uri.js';
+import { checkRequest } from './validate.js';
+import { buildRejectResponse } from './message-helpers.js';
 import { ALLOW, buildResponse, headerList, newBranch, SipCore, SUPPORTED, text, type Protocol } from './user-agent-core.js';
 
 /** The SIP user agent the intercom uses: registration, calls both ways, policy, keep-alive. */
@@ -78,7 +80,8 @@ type UaEvents = {
   error: Error;
 };
 
-const KNOWN_UNSUPPORTED = new Set(['REGISTER', 'SUBSCRIBE', 'NOTIFY', 'MESSAGE', 'REFER', 'UPDATE', 'PRACK', 'PUBLISH']);
+/** body types we take: SDP, and what INFO carries (DTMF relay) */
+const ACCEPT = ['application/sdp', 'application/dtmf-relay', 'application/dtmf', 'text/plain'];
 
 const defaultResolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
 
@@ -122,7 +125,14 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       onRequest: (req, tx, ctx) => this.onRequest(req, tx, ctx),
       onStrayResponse: (res) => this.onStrayResponse(res),
       admit: (source) => this.policy.admit(source),
-      onParseError: (reason, source) => opts.log?.debug?.({ reason, source }, 'unparseable SIP message'),
+      onParseError: (reason, source, parsed, transport) => {
+        opts.log?.debug?.({ reason, source }, 'unparseable SIP message');
+        // RFC 3261 8.2 / 21.4.1: a request we could identify gets a stateless 400 (or 505) naming the problem.
+        if (parsed?.status && parsed.headers && transport) {
+          const bytes = buildRejectResponse(parsed.headers, parsed.status, parsed.status === 400 ? reason.slice(0, 100) : undefined);
+          if (bytes) void transport.send(source, bytes).catch(() => undefined);
+        }
+      },
       onTransportError: (err) => this.emit('error', err),
     });
     this.registrarUri = uriOrThrow(c.registrar ?? `sip:${c.domain}`, 'registrar');
@@ -239,11 +249,10 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       this.dialogs.get(dialogKey(req.callId, req.to.params.tag ?? '', req.from.params.tag ?? ''))?.handleRequest(req, undefined);
       return;
     }
-    if (req.method !== 'CANCEL') {
-      // RFC 3261 8.2.2.3: option tags in Require we do not support -> 420 with Unsupported.
-      const unsupported = headerList(req, 'Require').filter((t) => t.toLowerCase() !== 'timer');
-      if (unsupported.length > 0) return this.reply(tx, req, 420, [{ name: 'Unsupported', value: unsupported.join(', ') }]);
-    }
+    // RFC 3261 8.2: method (405/501), scheme (416), Require (420 + Unsupported), body type (415),
+    // missing Contact on INVITE (400) ... through the message layer's checkRequest.
+    const rejection = checkRequest(req, { supported: [SUPPORTED], accept: ACCEPT, allow: ALLOW.split(', ') });
+    if (rejection) return this.reply(tx, req, rejection.status, rejection.headers ?? [], rejection.reason);
     const toTag = req.to.params.tag;
     if (toTag) {
       // RFC 3261 12.2.2: in-dialog request; unknown dialog -> 481.
@@ -272,7 +281,6 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       case 'INFO':
         return this.reply(tx, req, 481);
       default:
-        if (KNOWN_UNSUPPORTED.has(req.method)) return this.reply(tx, req, 405, [{ name: 'Allow', value: ALLOW }]);
         return this.reply(tx, req, 501);
     }
   }

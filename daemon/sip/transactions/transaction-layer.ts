@@ -46,7 +46,8 @@ export interface TransactionLayerOptions {
   onStrayResponse?(res: SipResponse, source: Endpoint): void;
   /** called before parsing; return false to drop (rate limiting) */
   admit?(source: Endpoint): boolean;
-  onParseError?(reason: string, source: Endpoint): void;
+  /** `parsed` carries the status and raw headers when the message was an identifiable request */
+  onParseError?(reason: string, source: Endpoint, parsed?: Extract<ParseResult, { ok: false }>, transport?: Transport): void;
   /** a transport reported an error outside of a send */
   onTransportError?(err: Error, transport: Transport): void;
 }
@@ -231,7 +232,7 @@ export class TransactionLayer {
     const parsed = this.opts.codec.parse(data);
     if (!parsed.ok) {
       this.counters.parseErrors++;
-      this.opts.onParseError?.(parsed.reason, source);
+      this.opts.onParseError?.(parsed.reason, source, parsed, transport);
       return;
     }
     const msg = parsed.message;

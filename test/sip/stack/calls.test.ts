@@ -364,7 +364,7 @@ describe('rate limiting', () => {
             from: { uri: { scheme: 'sip', user: '100', host: 'pbx.lan', params: {}, headers: {} }, params: { tag: 'p' } },
             to: { uri: { scheme: 'sip', user: 'door', host: 'pbx.lan', params: {}, headers: {} }, params: {} },
             callId: 'pbx-call', cseq: { seq: 1, method: 'INVITE' },
-            headers: [contactHeader('10.0.0.1')], body: text(SDP_B),
+            headers: [contactHeader('10.0.0.1'), { name: 'Content-Type', value: 'application/sdp' }], body: text(SDP_B),
           },
           DOOR,
         );

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { parseMessage } from '../../../daemon/sip/parser.js';
 import { serializeMessage } from '../../../daemon/sip/serializer.js';
 import type { Header, SipRequest } from '../../../daemon/sip/types.js';
-import { buildResponse, parseChallenge } from '../../../daemon/sip/user-agent-core.js';
+import { parseCredentials } from '../../../daemon/sip/digest.js';
+import { buildResponse } from '../../../daemon/sip/user-agent-core.js';
 import { UserAgent, type UserAgentConfig } from '../../../daemon/sip/user-agent.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { FakeNetwork, type FakeTransport } from '../../support/fake-transport.js';
@@ -54,7 +55,8 @@ export class FakeRegistrar {
       value: `Digest realm="${this.realm}", nonce="${this.nonce}", qop="auth", algorithm=MD5${stale ? ', stale=true' : ''}`,
     });
     if (!auth) return buildResponse(req, 401, { toTag: 'reg', headers: [challenge()] });
-    const c = parseChallenge(auth.value)?.params ?? {};
+    const parsed = parseCredentials(auth.value);
+    const c: Partial<Record<'username' | 'nonce' | 'uri' | 'response' | 'nc' | 'cnonce', string>> = parsed.ok ? parsed.value : {};
     const pw = this.users[c.username ?? ''];
     if (c.nonce !== this.nonce) {
       return buildResponse(req, 401, { toTag: 'reg', headers: [challenge(c.nonce === this.staleNonce)] });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transport, TransportMessage } from '../../../daemon/sip/transport.js';
 import { UdpTransport } from '../../../daemon/sip/transport-udp.js';
-import { SimpleStreamFramer, TcpTransport } from '../../../daemon/sip/transport-tcp.js';
+import { TcpTransport } from '../../../daemon/sip/transport-tcp.js';
 import { TlsTransport } from '../../../daemon/sip/transport-tls.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -26,22 +26,6 @@ beforeAll(() => {
   key = readFileSync(join(dir, 'key.pem'), 'utf8');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-describe('stream framer', () => {
-  it('splits messages by Content-Length across chunk boundaries and reports CRLFCRLF pings', () => {
-    const f = new SimpleStreamFramer(1000);
-    const whole = enc(`\r\n\r\n${msg('hello')}${msg('')}`);
-    const a = f.push(whole.subarray(0, 30));
-    const b = f.push(whole.subarray(30));
-    expect(a).toEqual(['ping']);
-    expect(b.map((x) => (x === 'ping' ? x : new TextDecoder().decode(x)))).toEqual([msg('hello'), msg('')]);
-  });
-
-  it('throws on a message larger than the bound', () => {
-    const f = new SimpleStreamFramer(50);
-    expect(() => f.push(enc(msg('x'.repeat(100))))).toThrow(RangeError);
-  });
-});
 
 describe('real sockets', () => {
   it('UDP on 127.0.0.1 and ::1 delivers a datagram with its source', async () => {
@@ -69,6 +53,16 @@ describe('real sockets', () => {
     expect(new TextDecoder().decode((await back).data)).toBe(msg('pong'));
     expect(a.connectionCount).toBe(1);
     expect(b.connectionCount).toBe(1);
+    // RFC 5626: a CRLFCRLF ping on the connection is answered with a CRLF pong, not delivered
+    const raw = await import('node:net');
+    const pong = await new Promise<string>((resolve) => {
+      const s = raw.connect(b.local.port, '127.0.0.1', () => s.write('\r\n\r\n'));
+      s.on('data', (d) => {
+        resolve(d.toString());
+        s.destroy();
+      });
+    });
+    expect(pong).toBe('\r\n');
     await a.close();
     await b.close();
     await a.close();
@@ -85,6 +79,21 @@ describe('real sockets', () => {
     await b.send(m.source, enc(msg('ok')));
     expect(new TextDecoder().decode((await back).data)).toBe(msg('ok'));
     await a.close();
+    await b.close();
+  });
+
+  it('closes a TCP connection that sends an oversized message', async () => {
+    const b = await new TcpTransport({ address: '127.0.0.1', port: 0, maxMessageSize: 200 }).listen();
+    const errors: string[] = [];
+    b.onError((e) => errors.push(e.message));
+    const raw = await import('node:net');
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = raw.connect(b.local.port, '127.0.0.1', () => s.write(msg('x'.repeat(1000))));
+      s.on('close', () => resolve(true));
+      s.on('error', () => undefined);
+    });
+    expect(closed).toBe(true);
+    expect(errors.join()).toMatch(/closing tcp connection/);
     await b.close();
   });
 
