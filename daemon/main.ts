@@ -8,6 +8,7 @@ import { createButton, createCapture, createInput, createLed, createPlayback, cr
 import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from '../hal/types.js';
 import { createApi, type ApiController } from './panel/api.js';
 import { startHttpServer, type HttpServer } from './panel/server.js';
+import { StatusHub } from './status-hub.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { PortierError } from './util/errors.js';
 import type { Logger } from './util/log.js';
@@ -23,6 +24,7 @@ export interface DaemonOptions {
 
 export interface Daemon {
   readonly httpPort: number;
+  readonly hub: StatusHub;
   readonly buttons: Map<string, Button>;
   readonly relays: Map<string, Relay>;
   close(): Promise<void>;
@@ -55,16 +57,33 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const pulseMs = new Map(config.relays.map((r) => [r.id, r.pulse_ms]));
 
+  const hub = new StatusHub();
+  hub.onListenerError = (ev, err) => log.error({ err, event: ev }, 'status listener failed');
+  const publishDevices = () => {
+    hub.set('buttons', Object.fromEntries([...buttons].map(([id, b]) => [id, { pressed: b.pressed, driver: b.driver }])));
+    hub.set('relays', Object.fromEntries([...relays].map(([id, r]) => [id, { state: r.state, driver: r.driver }])));
+    hub.set('inputs', Object.fromEntries([...inputs].map(([id, i]) => [id, { active: i.active, driver: i.driver }])));
+    hub.set('leds', Object.fromEntries([...leds].map(([id, l]) => [id, { lit: l.lit, driver: l.driver }])));
+  };
+  publishDevices();
+  hub.set('sip', { registration: 'unregistered', registrar: config.sip.registrar ?? null });
+  hub.set('calls', []);
+  hub.set('audio', { capture: capture.driver, playback: playback.driver, sample_rate: config.audio.sample_rate });
+
   for (const b of buttons.values()) {
+    b.events.on('press', publishDevices);
+    b.events.on('release', publishDevices);
     b.events.onListenerError = (ev, err) => log.error({ err, event: ev, button: b.id }, 'button listener failed');
     b.events.on('press', (e) => log.info({ button: e.id, source: e.source }, 'button pressed'));
     b.events.on('longPress', (e) => log.info({ button: e.id, heldMs: e.heldMs }, 'button long press'));
   }
   for (const r of relays.values()) {
     r.events.on('change', (e) => log.info({ relay: e.id, state: e.state }, 'relay changed'));
+    r.events.on('change', publishDevices);
   }
   for (const i of inputs.values()) {
     i.events.on('change', (e) => log.info({ input: e.id, active: e.active }, 'input changed'));
+    i.events.on('change', publishDevices);
   }
 
   const controller: ApiController = {
@@ -72,13 +91,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     status: () => ({
       version: version(),
       uptime_s: Math.round((Date.now() - started) / 1000),
-      sip: { registration: 'unregistered', registrar: config.sip.registrar ?? null },
-      calls: [],
-      buttons: Object.fromEntries([...buttons].map(([id, b]) => [id, { pressed: b.pressed, driver: b.driver }])),
-      relays: Object.fromEntries([...relays].map(([id, r]) => [id, { state: r.state, driver: r.driver }])),
-      inputs: Object.fromEntries([...inputs].map(([id, i]) => [id, { active: i.active, driver: i.driver }])),
-      leds: Object.fromEntries([...leds].map(([id, l]) => [id, { lit: l.lit, driver: l.driver }])),
-      audio: { capture: capture.driver, playback: playback.driver, sample_rate: config.audio.sample_rate },
+      ...hub.snapshot(),
     }),
     pressButton(id) {
       const b = buttons.get(id);
@@ -104,6 +117,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let closing: Promise<void> | null = null;
   return {
     httpPort: http.port,
+    hub,
     buttons,
     relays,
     close() {
