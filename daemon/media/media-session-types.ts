@@ -88,7 +88,9 @@ export interface MediaSessionOptions {
   cname?: string;
   dtmf?: DtmfSenderOptions;
   createJitterBuffer?: (codec: AudioCodec, ptimeMs: number) => JitterBufferLike;
+  /** default: daemon/media/concealment.ts Concealer, for codecs without their own PLC */
   createConcealer?: (sampleRate: number) => ConcealerLike;
+  /** default: daemon/media/resample.ts Resampler */
   createResampler?: (fromRate: number, toRate: number) => ResamplerLike;
   /**
    * A media clock shared with other sessions: the session subscribes on start() and unsubscribes

@@ -8,10 +8,10 @@
  * No I/O of its own: the socket comes in as an RtpTransport, time as a Clock.
  */
 import type { Clock } from '../util/clock.js';
-import { PortierError } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
 import { DtmfReceiver, DtmfSender, parseDtmfInfo } from './dtmf.js';
 import { JitterBuffer } from './jitter-buffer.js';
+import { Concealer } from './concealment.js';
 import { CapturePath, dbfs, PlayoutPath, samplesFor } from './media-audio-path.js';
 import { MediaClock } from './media-clock.js';
 import type {
@@ -25,6 +25,7 @@ import type {
   ResamplerLike,
   TickSource,
 } from './media-session-types.js';
+import { Resampler } from './resample.js';
 import { RtcpSession } from './rtcp.js';
 import { looksLikeRtcp, parseRtp, type RtpParseError } from './rtp-packet.js';
 import { RtpReceiver, RtpSender, type NetAddress } from './rtp-session.js';
@@ -199,7 +200,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.jb = this.o.createJitterBuffer
       ? this.o.createJitterBuffer(codec, recvPtime)
       : new JitterBuffer({ frameMs: recvPtime, clockRate: codec.rtpClockRate });
-    const concealer = this.o.createConcealer ? this.o.createConcealer(codec.sampleRate) : null;
+    // waveform continuation for codecs without their own PLC (G.711, G.722)
+    const concealer = codec.conceal ? null : (this.o.createConcealer ?? ((rate: number) => new Concealer(rate)))(codec.sampleRate);
     const cap = this.o.capture ?? null;
     const pb = this.o.playback ?? null;
     this.capturePath = new CapturePath(codec, this.ptimeMs, this.tickMs, cap, this.resampler(cap?.sampleRate, codec.sampleRate));
@@ -208,10 +210,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   private resampler(from: number | undefined, to: number | undefined): ResamplerLike | null {
     if (from === undefined || to === undefined || from === to) return null;
-    if (!this.o.createResampler) {
-      throw new PortierError('MEDIA_ERROR', `audio device runs at ${from} Hz but the codec needs ${to} Hz and no resampler was given`);
-    }
-    return this.o.createResampler(from, to);
+    return this.o.createResampler ? this.o.createResampler(from, to) : new Resampler(from, to);
   }
 
   private rtpTarget(): NetAddress {

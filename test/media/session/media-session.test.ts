@@ -330,7 +330,24 @@ describe('media session (fake transport, fake clock)', () => {
     const pkts = sentPackets(transport);
     expect(pkts.length).toBeGreaterThanOrEqual(19);
     expect(pkts.every((p) => p.payload.length === 160)).toBe(true);
-    expect(() => setup({ capture: new ToneCapture(1000, 16000) })).toThrow(/no resampler/);
+  });
+
+  it('uses the polyphase resampler by default: 48 kHz device, 8 kHz codec, both ways', () => {
+    const { clock, transport, session } = setup({ capture: new ToneCapture(1000, 48000), playback: new RecordingPlayback(48000) });
+    const playback = new RecordingPlayback(48000);
+    const s2 = setup({ playback });
+    s2.session.start();
+    session.start();
+    clock.advance(600);
+    const sent = sentPackets(transport);
+    expect(sent.length).toBe(30);
+    const pcmu = new PcmuCodec();
+    const decoded = Int16Array.from(sent.slice(10).flatMap((p) => [...pcmu.decode(p.payload)]));
+    expect(toneShare(decoded, 1000, 8000)).toBeGreaterThan(0.9);
+    feedTone(s2.transport, s2.clock, 50);
+    const out = playback.samples(400);
+    expect(playback.frames.every((f) => f.length === 960)).toBe(true);
+    expect(toneShare(out, 600, 48000)).toBeGreaterThan(0.9);
   });
 
   it('suspends the RTP timeout while the peer is not supposed to send (inactive), and resumes it', () => {
