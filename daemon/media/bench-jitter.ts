@@ -9,6 +9,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { PortierError } from '../util/errors.js';
 import { JitterBuffer, type JitterBufferOptions } from './jitter-buffer.js';
 import type { MediaPacket } from './types.js';
 
@@ -94,8 +95,8 @@ export function replayTrace(rows: TraceRow[], opts: ReplayOptions = {}): ReplayR
     }
     const a = jb.pull(t);
     if (a.kind === 'play') {
-      const seq = (((a.packet.seq - SEQ_BASE) & 0xffff) + 0x10000) % 0x10000;
       // traces are shorter than 65536 frames, so the 16-bit seq maps back uniquely
+      const seq = (a.packet.seq - SEQ_BASE) & 0xffff;
       if (!playout.has(seq)) playout.set(seq, t);
     }
   }
@@ -179,12 +180,18 @@ export interface BenchJitterOptions {
   buffer?: Partial<JitterBufferOptions>;
 }
 
-/** Runs the benchmark; returns one JSON line per trace. Throws only on unreadable/invalid files. */
+/** Runs the benchmark; returns one JSON line per trace. Throws PortierError NOT_FOUND / BAD_REQUEST on unreadable or invalid files. */
 export function runBenchJitter(files: string[], opts: BenchJitterOptions = {}): string[] {
   const out: string[] = [];
   for (const file of files) {
-    const parsed = parseTrace(readFileSync(file, 'utf8'));
-    if (!parsed.ok) throw new Error(`${file}: ${parsed.reason}`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new PortierError('NOT_FOUND', `Cannot read trace ${file}; give a CSV file with seq,send_ms,arrival_ms.`, { cause: err });
+    }
+    const parsed = parseTrace(text);
+    if (!parsed.ok) throw new PortierError('BAD_REQUEST', `Trace ${file} is not valid: ${parsed.reason}.`);
     const name = basename(file).replace(/\.csv$/i, '');
     const replay = replayTrace(parsed.rows, { buffer: opts.buffer });
     if (opts.playoutDir) {

@@ -282,6 +282,8 @@ describe('JitterBuffer bounded memory and robustness', () => {
     const r = prng(99);
     const jb = make({ maxPackets: 30 });
     let t = 0;
+    let maxDepth = 0;
+    const kinds = new Set<string>();
     for (let k = 0; k < 20_000; k++) {
       const x = r();
       if (x < 0.6) {
@@ -296,10 +298,12 @@ describe('JitterBuffer bounded memory and robustness', () => {
         });
       } else {
         t += 20;
-        const a = jb.pull(t);
-        expect(['play', 'conceal', 'silence']).toContain(a.kind);
+        kinds.add(jb.pull(t).kind);
       }
-      expect(jb.stats().depthFrames).toBeLessThanOrEqual(30);
+      maxDepth = Math.max(maxDepth, jb.stats().depthFrames);
     }
+    expect(maxDepth).toBeLessThanOrEqual(30);
+    expect([...kinds].every((k) => ['play', 'conceal', 'silence'].includes(k))).toBe(true);
+    expect(kinds.has('play')).toBe(true);
   });
 });
