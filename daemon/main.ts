@@ -6,7 +6,8 @@ import type { ResolvedConfig } from '../config/load.js';
 import { parseHostPort } from '../config/schema-fields.js';
 import { createButton, createCapture, createInput, createLed, createPlayback, createRelay } from '../hal/registry.js';
 import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from '../hal/types.js';
-import { createApi, type ApiController } from './panel/api.js';
+import type { ApiController } from './panel/api.js';
+import { createPanel } from './panel/index.js';
 import { startHttpServer, type HttpServer } from './panel/server.js';
 import { StatusHub } from './status-hub.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -107,10 +108,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
   };
 
-  const app = createApi({ controller, token: config.panel.token });
+  const panel = createPanel({ controller, hub, config, log });
   const listen = parseHostPort(config.panel.listen)!;
-  const http: HttpServer = await startHttpServer(app, listen.host, listen.port);
+  const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port);
+  panel.attach(http.server);
   closers.push(() => http.close());
+  closers.push(() => panel.close());
   log.info({ listen: `${listen.host}:${http.port}`, version: version() }, 'panel and API listening');
   notify.ready('serving');
 
