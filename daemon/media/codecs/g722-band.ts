@@ -17,16 +17,16 @@ export class G722Band {
   private sp = 0;
   sz = 0;
   /** reconstructed signal R(n), R(n-1), R(n-2) */
-  private r = [0, 0, 0];
+  private readonly r = new Int32Array(3);
   /** pole coefficients A1, A2 (index 0 unused) and their new values */
-  private a = [0, 0, 0];
-  private ap = [0, 0, 0];
+  private readonly a = new Int32Array(3);
+  private readonly ap = new Int32Array(3);
   /** partial reconstructed signal P(n), P(n-1), P(n-2) */
-  private p = [0, 0, 0];
+  private readonly p = new Int32Array(3);
   /** quantised difference D(n)..D(n-6) and zero coefficients B1..B6 */
-  private d = [0, 0, 0, 0, 0, 0, 0];
-  private b = [0, 0, 0, 0, 0, 0, 0];
-  private bp = [0, 0, 0, 0, 0, 0, 0];
+  private readonly d = new Int32Array(7);
+  private readonly b = new Int32Array(7);
+  private readonly bp = new Int32Array(7);
   /** log scale factor (NBL / NBH) */
   nb = 0;
   /** quantiser scale factor (DETL / DETH) */

@@ -66,7 +66,7 @@ export class G722Encoder {
       }
       const s1 = pcm[j++];
       // Transmit QMF: shift in two samples, compute the even and odd polyphase sums
-      x.copyWithin(0, 2);
+      for (let i = 0; i < 22; i++) x[i] = x[i + 2];
       x[22] = s0;
       x[23] = s1;
       let sumOdd = 0;
@@ -137,7 +137,7 @@ export class G722Decoder {
       const rl = this.decodeLow(code & 0x3f);
       const rh = this.decodeHigh((code >> 6) & 3);
       // Receive QMF
-      x.copyWithin(0, 2);
+      for (let i = 0; i < 22; i++) x[i] = x[i + 2];
       x[22] = rl + rh;
       x[23] = rl - rh;
       let out1 = 0;
