@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PeerProcess, LabError, waitFor, sleep } from './proc.js';
 import { assertPortsFree, range, type PhonePorts } from './ports.js';
 import { wavInfo } from './wav.js';
+import type { LabTls } from './kamailio.js';
 import { BaresipCtrl, type BaresipEvent, type BaresipResponse } from './baresip-ctrl.js';
 
 export type PhoneCodec = 'pcmu' | 'pcma' | 'g722' | 'opus';
@@ -28,7 +29,8 @@ export interface PhoneOptions {
   /** Offered codecs in order (default all four). */
   codecs?: PhoneCodec[];
   answer?: AnswerMode;
-  transport?: 'udp' | 'tcp';
+  /** Transport to the registrar; 'tls' needs a lab started with tls: true. */
+  transport?: 'udp' | 'tcp' | 'tls';
   /** Send REGISTER (default true). */
   register?: boolean;
   /** Re-registration interval in s (default 600). */
@@ -44,6 +46,8 @@ export interface PhoneContext {
   ports: PhonePorts;
   registrarPort: number;
   password: string;
+  /** The lab's TLS server (port, certificate) when it has one. */
+  tls?: LabTls;
 }
 
 const CODEC_NAMES: Record<PhoneCodec, string> = {
@@ -274,6 +278,10 @@ function phoneConfig(opts: PhoneOptions, ctx: PhoneContext): string {
     'call_max_calls 4',
     'opus_bitrate 32000',
   ];
+  if (ctx.tls) {
+    // TLS server side of the phone (P+1) and the CA to verify kamailio with
+    lines.push(`sip_certificate ${ctx.tls.pemPath}`, `sip_cafile ${ctx.tls.certPath}`);
+  }
   if (opts.audioFile) {
     // aufile needs the WAV's own rate and channel count here (16-bit PCM only)
     const info = wavInfo(opts.audioFile);
@@ -288,8 +296,10 @@ function accountLine(opts: PhoneOptions, ctx: PhoneContext): string {
   const mode = opts.answer === 'reject' || opts.answer === 'busy' ? 'manual' : (opts.answer ?? 'auto');
   const codecs = (opts.codecs ?? ['pcmu', 'pcma', 'g722', 'opus']).map((c) => CODEC_NAMES[c]).join(',');
   const transport = opts.transport ?? 'udp';
+  if (transport === 'tls' && !ctx.tls) throw new LabError('LAB_CONFIG', `phone ${opts.user}: transport tls needs startLab({ tls: true })`);
+  const port = transport === 'tls' && ctx.tls ? ctx.tls.port : ctx.registrarPort;
   const parts = [
-    `<sip:${opts.user}@127.0.0.1:${ctx.registrarPort};transport=${transport}>`,
+    `<sip:${opts.user}@127.0.0.1:${port};transport=${transport}>`,
     `auth_pass=${opts.password ?? ctx.password}`,
     `answermode=${mode}`,
     `regint=${opts.register === false ? 0 : (opts.regint ?? 600)}`,

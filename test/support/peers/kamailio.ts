@@ -2,7 +2,7 @@
  * Kamailio 5.6 as registrar + proxy with digest auth for the peer lab.
  * Config: test/fixtures/peers/kamailio.cfg, users from a per-run users.cfg in the state dir.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PeerProcess, run, waitFor, LabError, type RunResult } from './proc.js';
@@ -13,6 +13,8 @@ export const KAMAILIO_CFG = join(dirname(fileURLToPath(import.meta.url)), '../..
 export interface KamailioOptions {
   dir: string;
   port: number;
+  /** Also listen for SIP over TLS on port+1 with a fresh self-signed certificate (needs kamailio-tls-modules). */
+  tls?: boolean;
   users: Record<string, string>;
   maxLifetimeS?: number;
   startTimeoutMs?: number;
@@ -25,8 +27,34 @@ function userLine(user: string, password: string): string {
   return `$sht(users=>${user}) = "${pw}";`;
 }
 
+export interface LabTls {
+  /** TLS listen port (SIP port + 1). */
+  port: number;
+  /** Self-signed certificate (CN and SAN 127.0.0.1 / localhost); use it as the CA to verify the server. */
+  certPath: string;
+  keyPath: string;
+  /** certificate + key in one PEM (baresip's sip_certificate). */
+  pemPath: string;
+}
+
+/** Make a self-signed EC certificate for 127.0.0.1/localhost in dir (valid 2 days). */
+export async function makeSelfSignedCert(dir: string): Promise<Omit<LabTls, 'port'>> {
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  const r = await run('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ], { timeoutMs: 10000 });
+  if (r.code !== 0) throw new LabError('LAB_TLS', `openssl could not make a certificate: ${r.stderr.trim()}`);
+  const pemPath = join(dir, 'cert-and-key.pem');
+  writeFileSync(pemPath, readFileSync(certPath, 'utf8') + readFileSync(keyPath, 'utf8'));
+  return { certPath, keyPath, pemPath };
+}
+
 export class Kamailio {
   readonly port: number;
+  tls: LabTls | undefined;
   readonly dir: string;
   readonly ctlSock: string;
   readonly proc: PeerProcess;
@@ -39,8 +67,23 @@ export class Kamailio {
   }
 
   static async start(opts: KamailioOptions): Promise<Kamailio> {
-    await assertPortsFree([opts.port], 'kamailio');
+    await assertPortsFree(opts.tls ? [opts.port, opts.port + 1] : [opts.port], 'kamailio');
     copyFileSync(KAMAILIO_CFG, join(opts.dir, 'kamailio.cfg'));
+    const tlsArgs: string[] = [];
+    let tls: LabTls | undefined;
+    if (opts.tls) {
+      tls = { port: opts.port + 1, ...(await makeSelfSignedCert(opts.dir)) };
+      const tlsCfg = join(opts.dir, 'tls.cfg');
+      writeFileSync(
+        tlsCfg,
+        [
+          '[server:default]', 'method = TLSv1.2+', 'verify_certificate = no', 'require_certificate = no',
+          `private_key = ${tls.keyPath}`, `certificate = ${tls.certPath}`, '',
+          '[client:default]', 'method = TLSv1.2+', 'verify_certificate = no', 'require_certificate = no', '',
+        ].join('\n'),
+      );
+      tlsArgs.push('-A', 'WITH_TLS', '-A', `TLS_PORT=${tls.port}`, '-A', `TLS_CFG="${tlsCfg}"`);
+    }
     const lines = Object.entries(opts.users).map(([u, p]) => userLine(u, p));
     writeFileSync(join(opts.dir, 'users.cfg'), lines.join('\n') + '\n');
     const ctl = `unix:${join(opts.dir, 'kamailio_ctl')}`;
@@ -52,16 +95,21 @@ export class Kamailio {
         '-A', `SIP_PORT=${opts.port}`,
         '-A', `CTL_SOCK="${ctl}"`,
         '-Y', opts.dir, '-w', opts.dir, '-m', '32', '-M', '4',
+        ...tlsArgs,
       ],
       cwd: opts.dir,
       logPath: join(opts.dir, 'kamailio.log'),
       maxLifetimeS: opts.maxLifetimeS,
     });
     const k = new Kamailio(opts.dir, opts.port, proc);
+    k.tls = tls;
     try {
       await waitFor(
         async () => {
-          if (!proc.running) throw new LabError('LAB_PEER_EXITED', `kamailio exited with ${proc.code}\n${proc.tail(30)}`);
+          if (!proc.running) {
+            const hint = opts.tls && /tls\.so/.test(proc.log()) ? ' (TLS needs the kamailio-tls-modules package; scripts/test-deps.sh installs it)' : '';
+            throw new LabError('LAB_PEER_EXITED', `kamailio exited with ${proc.code}${hint}\n${proc.tail(30)}`);
+          }
           return (await k.kamcmd(['core.uptime'])).code === 0;
         },
         { timeoutMs: opts.startTimeoutMs ?? 5000, intervalMs: 20, what: 'kamailio control socket', context: () => proc.tail(30) },

@@ -13,7 +13,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFailed } from 'vitest';
-import { Kamailio } from './kamailio.js';
+import { Kamailio, type LabTls } from './kamailio.js';
 import { Phone, type PhoneOptions } from './baresip.js';
 import { SippRun, type SippOptions, type SippResult } from './sipp.js';
 import { phonePorts, sippPorts, kamailioPort, freePorts, MAX_PHONES, MAX_SIPPS } from './ports.js';
@@ -29,6 +29,8 @@ export interface LabOptions {
   maxLifetimeS?: number;
   /** Keep the state dir after stop (also when env PORTIER_LAB_KEEP=1). */
   keep?: boolean;
+  /** Kamailio also listens for SIP over TLS on basePort+1 with a self-signed certificate (see lab.tls). */
+  tls?: boolean;
 }
 
 export type LabSippOptions = Omit<SippOptions, 'port' | 'dir'> & { port?: number; dir?: string };
@@ -59,7 +61,7 @@ export class Lab {
     mkdirSync(kdir);
     let kamailio: Kamailio;
     try {
-      kamailio = await Kamailio.start({ dir: kdir, port: kamailioPort(opts.basePort), users: opts.users, maxLifetimeS: opts.maxLifetimeS });
+      kamailio = await Kamailio.start({ dir: kdir, port: kamailioPort(opts.basePort), users: opts.users, maxLifetimeS: opts.maxLifetimeS, tls: opts.tls });
     } catch (e) {
       throw new LabError((e as LabError).code ?? 'LAB_START', `lab at ${dir}: ${(e as Error).message}`);
     }
@@ -75,6 +77,11 @@ export class Lab {
   /** Kamailio's address, e.g. `127.0.0.1:16000`. */
   get registrar(): string {
     return `127.0.0.1:${this.kamailio.port}`;
+  }
+
+  /** TLS port and certificate paths when the lab was started with tls: true. */
+  get tls(): LabTls | undefined {
+    return this.kamailio.tls;
   }
 
   /** SIP URI of a user at the registrar, e.g. `sip:door@127.0.0.1:16000`. */
@@ -95,7 +102,7 @@ export class Lab {
     mkdirSync(dir);
     const phone = await Phone.start(
       { maxLifetimeS: this.maxLifetimeS, ...opts },
-      { dir, ports: phonePorts(this.basePort, index), registrarPort: this.kamailio.port, password: this.users[opts.user] ?? '' },
+      { dir, ports: phonePorts(this.basePort, index), registrarPort: this.kamailio.port, password: this.users[opts.user] ?? '', tls: this.kamailio.tls },
     );
     this.phones.push(phone);
     return phone;
