@@ -1,7 +1,7 @@
 import { Dialog, dialogKey } from './dialog.js';
 import { InviteSession, type CallEvents, type SessionHooks } from './invite-session.js';
 import type { Endpoint, Header, SipRequest, SipResponse, SipUri } from './types.js';
-import { ALLOW, bodyText, text, type RequestHandle, type SipCore } from './user-agent-core.js';
+import { ALLOW, bodyText, firstHeader, text, type RequestHandle, type SipCore } from './user-agent-core.js';
 
 /**
  * The UAC side of an INVITE session (RFC 3261 13.2): offer in the INVITE, provisional responses
@@ -31,6 +31,7 @@ export class OutgoingCall extends InviteSession {
   private handle: RequestHandle | undefined;
   private cancelWanted = false;
   private gotProvisional = false;
+  private retried422 = false;
   private destination: Endpoint | undefined;
   /** dialogs created by forked 2xx we did not keep (ACKed then BYEd) */
   private readonly forks = new Map<string, Dialog>();
@@ -70,12 +71,28 @@ export class OutgoingCall extends InviteSession {
     this.destination = dest;
     const headers: Header[] = [{ name: 'Contact', value: core.contactFor(dest) }, { name: 'Allow', value: ALLOW }, ...this.offerHeaders(), ...(this.options.headers ?? [])];
     const req = core.newRequest('INVITE', this.options.target, this.options.target, { headers, body: text(this.options.sdp) });
-    this.handle = core.send(req, dest, {
+    this.sendInvite(req, dest);
+  }
+
+  private sendInvite(req: SipRequest, dest: Endpoint): void {
+    this.handle = this.core.send(req, dest, {
       onProvisional: (res) => this.onProvisional(res),
       onFinal: (res, authFailed) => this.onFinal(res, authFailed),
       onTimeout: () => this.fail(408, 'no answer (timer B)', 'SIP_TIMEOUT'),
       onTransportError: (e) => this.fail(503, `transport error: ${e.message}`, 'SIP_TRANSPORT'),
     });
+  }
+
+  /** RFC 4028 7.4: after 422, retry once with Session-Expires raised to the peer's Min-SE. */
+  private retryWithMinSE(res: SipResponse): boolean {
+    const prev = this.handle?.request;
+    const minSE = Number(firstHeader(res, 'Min-SE')?.split(';')[0]);
+    if (this.retried422 || !prev || !this.destination || !Number.isFinite(minSE) || this._state === 'cancelling') return false;
+    this.retried422 = true;
+    const headers = prev.headers.filter((h) => h.name !== 'Session-Expires' && h.name !== 'Min-SE');
+    headers.push({ name: 'Session-Expires', value: String(minSE) }, { name: 'Min-SE', value: String(minSE) });
+    this.sendInvite({ ...prev, via: [], cseq: { seq: prev.cseq.seq + 1, method: 'INVITE' }, headers }, this.destination);
+    return true;
   }
 
   private onProvisional(res: SipResponse): void {
@@ -98,6 +115,7 @@ export class OutgoingCall extends InviteSession {
       this.emit('ended', { reason: 'cancelled', by: 'local' });
       return;
     }
+    if (res.status === 422 && this.retryWithMinSE(res)) return;
     if (authFailed) this.fail(res.status, 'authentication failed', 'SIP_AUTH_FAILED');
     else this.fail(res.status, `${res.status} ${res.reason}`, 'SIP_REJECTED');
   }

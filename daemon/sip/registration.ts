@@ -221,9 +221,7 @@ export class Registration extends TypedEmitter<{ state: RegistrationEvent }> {
     this.clearTimer();
     const had = this.state === 'registered' || this.state === 'registering';
     if (had) await this.send(0);
-    if (this.state !== 'unregistered') {
-      this.state = 'unregistered';
-      this.emit('state', { state: 'unregistered', reason: 'closed' });
-    }
+    // RFC 3261 10.2.2: after Expires: 0 the binding is gone (or was never made).
+    this.transition('unregistered', { reason: 'closed' });
   }
 }
