@@ -5,6 +5,7 @@
 import type { Clock } from '../daemon/util/clock.js';
 import { PortierError } from '../daemon/util/errors.js';
 import { SilenceCapture, ToneCapture, NullPlayback } from './audio/sim.js';
+import { WavCapture, WavPlayback } from './audio/wav-file.js';
 import { SimButton, SimInput, SimLed, SimRelay } from './gpio/sim.js';
 import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from './types.js';
 
@@ -57,10 +58,12 @@ type PlaybackFactory = (arg: string, sampleRate: number) => AudioPlayback;
 const captureDrivers = new Map<string, { needsArg: boolean; argHelp?: string; create: CaptureFactory }>([
   ['silence', { needsArg: false, create: (_a, rate) => new SilenceCapture(rate) }],
   ['tone', { needsArg: true, argHelp: 'a frequency in Hz, e.g. tone:440', create: (a, rate) => new ToneCapture(rate, Number(a)) }],
+  ['wav', { needsArg: true, argHelp: 'a file path, e.g. wav:/usr/share/portier/hello.wav', create: (a, rate) => new WavCapture(a, rate) }],
 ]);
 
 const playbackDrivers = new Map<string, { needsArg: boolean; argHelp?: string; create: PlaybackFactory }>([
   ['null', { needsArg: false, create: (_a, rate) => new NullPlayback(rate) }],
+  ['wav', { needsArg: true, argHelp: 'a file path, e.g. wav:/tmp/door-speaker.wav', create: (a, rate) => new WavPlayback(a, rate) }],
 ]);
 
 export function registerGpioDriver(name: string, drivers: GpioDrivers): void {

@@ -2,6 +2,7 @@
  * Simulated audio: a silent or sine-tone microphone and a speaker that discards. The WAV file
  * drivers live in wav-file.ts.
  */
+import { SineGenerator } from '../../daemon/media/tone.js';
 import type { AudioCapture, AudioPlayback } from '../types.js';
 
 export class SilenceCapture implements AudioCapture {
@@ -17,24 +18,18 @@ export class SilenceCapture implements AudioCapture {
 /** A continuous sine at `hz` (phase carried across frames, so no clicks at frame edges). */
 export class ToneCapture implements AudioCapture {
   readonly driver = 'tone';
-  private phase = 0;
+  private readonly sine: SineGenerator;
 
   constructor(
     readonly sampleRate: number,
     readonly hz: number,
-    private readonly amplitude = 0.3,
-  ) {}
+    levelDbfs = -10,
+  ) {
+    this.sine = new SineGenerator({ rate: sampleRate, freqHz: hz, levelDbfs });
+  }
 
   read(samples: number): Int16Array {
-    const out = new Int16Array(samples);
-    const step = (2 * Math.PI * this.hz) / this.sampleRate;
-    const peak = this.amplitude * 32767;
-    for (let i = 0; i < samples; i++) {
-      out[i] = Math.round(peak * Math.sin(this.phase));
-      this.phase += step;
-    }
-    this.phase %= 2 * Math.PI;
-    return out;
+    return this.sine.next(samples);
   }
 
   async open(): Promise<void> {}

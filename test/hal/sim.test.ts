@@ -87,3 +87,33 @@ describe('audio drivers', () => {
     expect(checkAudioSpec('capture', 'tone')).toMatch(/needs an argument/);
   });
 });
+
+describe('wav drivers', () => {
+  it('wav: capture resamples a 48 kHz stereo file to the HAL rate and loops it; wav: playback writes a readable WAV', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeWavFile, readWavFile } = await import('../../daemon/media/wav.js');
+    const { detectTone } = await import('../../daemon/media/goertzel.js');
+    const dir = mkdtempSync(join(tmpdir(), 'portier-wav-'));
+    const src = new Int16Array(48000 * 2); // 1 s stereo 48 kHz, 1000 Hz in both channels
+    for (let i = 0; i < 48000; i++) src[2 * i] = src[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 48000));
+    await writeWavFile(join(dir, 'in.wav'), src, 48000, 2);
+    const cap = createCapture(`wav:${join(dir, 'in.wav')}`, 16000);
+    await cap.open();
+    const out = createPlayback(`wav:${join(dir, 'out.wav')}`, 16000);
+    await out.open();
+    for (let i = 0; i < 100; i++) out.write(cap.read(320)); // 2 s: the 1 s file loops
+    await out.close();
+    const rec = await readWavFile(join(dir, 'out.wav'));
+    expect(rec.sampleRate).toBe(16000);
+    expect(rec.frames).toBe(32000);
+    expect(detectTone(rec.samples, 16000, 1000).seconds).toBeGreaterThanOrEqual(1.8);
+    expect(detectTone(rec.samples, 16000, 600).seconds).toBe(0);
+  });
+
+  it('a missing WAV file fails to open with a clear error', async () => {
+    const cap = createCapture('wav:/nonexistent/door.wav', 16000);
+    await expect(cap.open()).rejects.toThrow(/Cannot read the WAV file \/nonexistent\/door\.wav/);
+  });
+});
