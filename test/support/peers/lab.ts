@@ -63,15 +63,24 @@ export class Lab {
     try {
       kamailio = await Kamailio.start({ dir: kdir, port: kamailioPort(opts.basePort), users: opts.users, maxLifetimeS: opts.maxLifetimeS, tls: opts.tls });
     } catch (e) {
+      if (!(opts.keep === true || process.env.PORTIER_LAB_KEEP === '1')) rmSync(dir, { recursive: true, force: true });
       throw new LabError((e as LabError).code ?? 'LAB_START', `lab at ${dir}: ${(e as Error).message}`);
     }
     const lab = new Lab(opts, dir, kamailio);
-    try {
-      onTestFailed(() => lab.keep());
-    } catch {
-      /* not inside a test body (e.g. beforeAll): call lab.keep() yourself */
-    }
+    lab.keepOnFailure();
     return lab;
+  }
+
+  /**
+   * Keep the state dir if the current test fails. Called by startLab and by every phone()/
+   * startSipp() call, so a lab made in beforeAll is kept when a test that used it fails.
+   */
+  private keepOnFailure(): void {
+    try {
+      onTestFailed(() => this.keep());
+    } catch {
+      /* not inside a test body (e.g. beforeAll) */
+    }
   }
 
   /** Kamailio's address, e.g. `127.0.0.1:16000`. */
@@ -96,6 +105,7 @@ export class Lab {
 
   /** Start a baresip phone (registers with the lab's kamailio unless register: false). */
   async phone(opts: PhoneOptions): Promise<Phone> {
+    this.keepOnFailure();
     const index = this.phones.length;
     if (index >= MAX_PHONES) throw new LabError('LAB_PORTS', `at most ${MAX_PHONES} phones per lab`);
     const dir = join(this.dir, `phone${index}-${opts.user}`);
@@ -110,6 +120,7 @@ export class Lab {
 
   /** Start sipp in the background; `await run.ready()` before a peer calls a UAS, then `await run.wait()`. */
   async startSipp(opts: LabSippOptions): Promise<SippRun> {
+    this.keepOnFailure();
     const index = this.sipps.length;
     if (index >= MAX_SIPPS) throw new LabError('LAB_PORTS', `at most ${MAX_SIPPS} sipp runs per lab`);
     const ports = sippPorts(this.basePort, index);

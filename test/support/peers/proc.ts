@@ -32,6 +32,19 @@ export interface SpawnPeerOptions {
   lineBuffered?: boolean;
 }
 
+/** Live peer process groups of this Node process, SIGKILLed if Node exits without stopping them. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const g of liveGroups) signalPid(-g, 'SIGKILL');
+    });
+  }
+}
+
 export class PeerProcess {
   readonly name: string;
   readonly pid: number;
@@ -55,6 +68,7 @@ export class PeerProcess {
     if (child.pid === undefined) throw new LabError('LAB_SPAWN', `${opts.name}: could not spawn ${opts.cmd}`);
     this.child = child;
     this.pid = child.pid;
+    trackGroup(this.pid);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitCode = code ?? (signal ? null : 0);
@@ -107,6 +121,7 @@ export class PeerProcess {
       await sleep(20);
     }
     await Promise.race([this.exited, sleep(500)]);
+    if (processGroupMembers(this.pid).length === 0) liveGroups.delete(this.pid);
   }
 }
 

@@ -170,6 +170,16 @@ export class SippRun {
     return run;
   }
 
+  /** sipp's local SIP port. */
+  get port(): number {
+    return this.opts.port;
+  }
+
+  /** A URI that reaches this sipp directly (for a UAS scenario), e.g. sip:sipp@127.0.0.1:16500. */
+  uri(user = 'sipp'): string {
+    return `sip:${user}@127.0.0.1:${this.opts.port}`;
+  }
+
   /** Wait until sipp has bound its SIP port (for UAS scenarios, before the peer calls it). */
   async ready(timeoutMs = 3000): Promise<void> {
     await waitFor(
