@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'vitest';
+import { systemClock } from '../../../daemon/util/clock.js';
+import { UdpTransport } from '../../../daemon/sip/transport-udp.js';
+import { UserAgent, type IncomingCall } from '../../../daemon/sip/user-agent.js';
+import type { RegistrationEvent } from '../../../daemon/sip/registration.js';
+import { startLab } from '../../support/peers/lab.js';
+
+const BASE = 17700;
+
+const sdp = (port: number) =>
+  `v=0\r\no=portier 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n`;
+
+function until<T>(what: string, ms: number, attach: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timeout waiting for ${what}`)), ms);
+    attach(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
+
+describe('interop with kamailio and baresip', () => {
+  test('registers with digest, calls a phone through the proxy (407) both ways', async () => {
+    const lab = await startLab({ basePort: BASE, users: { door: 'doorpw', '200': 'pw200' } });
+    let ua: UserAgent | undefined;
+    try {
+      const phone = await lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
+      await phone.waitRegistered();
+      const port = lab.devicePorts.first;
+      const udp = await new UdpTransport({ address: '127.0.0.1', port }).listen();
+      ua = new UserAgent({
+        transports: [udp],
+        clock: systemClock,
+        config: { user: 'door', password: 'doorpw', domain: '127.0.0.1', registrar: `sip:${lab.registrar}`, transport: 'udp', expires: 300, sessionExpires: 0 },
+      });
+      const regs: RegistrationEvent[] = [];
+      const registered = until<void>('registration', 5000, (resolve, reject) =>
+        ua!.on('registration', (e) => {
+          regs.push(e);
+          if (e.state === 'registered') resolve();
+          if (e.state === 'failed') reject(new Error(e.reason));
+        }),
+      );
+      await ua.start();
+      await registered;
+      expect(await lab.isRegistered('door')).toBe(true);
+
+      // door -> 200 through kamailio (INVITE challenged with 407, Record-Route, loose routing for BYE)
+      const call = ua.invite('200', { sdp: sdp(port + 10) });
+      const answer = await until<string>('answer from baresip', 5000, (resolve, reject) => {
+        call.on('accepted', (a) => resolve(a.sdp));
+        call.on('failed', (f) => reject(new Error(f.reason)));
+      });
+      expect(answer).toMatch(/m=audio \d+ RTP\/AVP 0/);
+      await phone.waitEvent('CALL_ESTABLISHED', 5000);
+      expect(lab.kamailio.trace('LAB-CHALLENGE').some((l) => l.includes('REGISTER user=door'))).toBe(true);
+      expect(lab.kamailio.trace('LAB-CHALLENGE').some((l) => l.includes('INVITE user=door'))).toBe(true);
+      expect(call.dialog?.routeSet.length).toBeGreaterThan(0);
+      const since = phone.mark();
+      await call.bye();
+      await phone.waitEvent('CALL_CLOSED', 5000, { since });
+
+      // 200 -> door through kamailio: accepted from the registrar's address
+      const incoming = until<IncomingCall>('incoming call', 5000, (resolve) => ua!.once('incoming', resolve));
+      await phone.dial(lab.uri('door'));
+      const inc = await incoming;
+      expect(inc.source.address).toBe('127.0.0.1');
+      expect(inc.source.port).toBe(lab.kamailio.port);
+      const up = until<void>('ACK', 5000, (resolve) => inc.on('accepted', () => resolve()));
+      inc.ring();
+      inc.accept(sdp(port + 12));
+      await up;
+      const ended = until<string>('BYE from baresip', 5000, (resolve) => inc.on('ended', (e) => resolve(e.reason)));
+      await phone.hangup();
+      expect(await ended).toBe('remote hangup');
+    } finally {
+      await ua?.close();
+      await lab.stop();
+    }
+  }, 40_000);
+});
