@@ -85,6 +85,12 @@ export interface MediaSessionOptions {
   playback?: AudioPlayback | null;
   /** no RTP for this long -> `rtpTimeout` event (0 disables); the call policy decides */
   rtpTimeoutMs?: number;
+  /**
+   * Symmetric RTP: RTP from the SDP address latches at once; from another address (a NATed phone)
+   * only after this many packets in sequence (default 3), so a stray stream that happens to
+   * arrive first (the previous call on this port, RTP bleed) cannot capture the call.
+   */
+  rtpLearnPackets?: number;
   cname?: string;
   dtmf?: DtmfSenderOptions;
   createJitterBuffer?: (codec: AudioCodec, ptimeMs: number) => JitterBufferLike;
@@ -116,6 +122,8 @@ export interface MediaSessionStats {
   jitterMs: number;
   rttMs: number | null;
   bleed: number;
+  /** packets dropped while learning a non-SDP source */
+  learning: number;
   malformed: number;
   unknownPayloadType: number;
   ssrcChanges: number;

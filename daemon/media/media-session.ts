@@ -74,6 +74,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       eventPayloadTypes: new Set(this.cfg.telephoneEventPt === undefined ? [] : [this.cfg.telephoneEventPt]),
       expected: { address: this.remote.address, port: this.remote.rtpPort },
       timeoutMs: opts.rtpTimeoutMs ?? 0,
+      learnPackets: opts.rtpLearnPackets ?? 3,
     });
     this.receiver.on('rtpTimeout', (e) => this.emit('rtpTimeout', e));
     this.rtcp = new RtcpSession({
@@ -228,7 +229,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     if (!this.sentSinceReport) return null;
     this.sentSinceReport = false;
     const s = this.sender.stats();
-    return { rtpTimestamp: this.sender.timestamp, packetCount: s.packetsSent, octetCount: s.bytesSent };
+    return { rtpTimestamp: this.sender.timestamp, packetCount: s.packetsSent, octetCount: s.payloadBytesSent };
   }
 
   private onRtp(data: Uint8Array, from: NetAddress): void {
@@ -332,6 +333,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       jitterMs: r.jitterMs,
       rttMs: rtcp.rttMs,
       bleed: r.bleed,
+      learning: r.learning,
       malformed: this.malformed,
       unknownPayloadType: r.unknownPayloadType,
       ssrcChanges: r.ssrcChanges,

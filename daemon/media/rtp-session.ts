@@ -25,9 +25,14 @@ export interface RtpReceiverOptions {
   expected?: NetAddress;
   /** emit `rtpTimeout` after this long without an accepted packet; 0 disables */
   timeoutMs?: number;
+  /**
+   * A source other than the SDP address is latched only after this many packets in sequence
+   * (same SSRC, consecutive sequence numbers); default 1 = the first packet latches.
+   */
+  learnPackets?: number;
 }
 
-export type RtpDropReason = 'bleed' | 'unknown-pt' | 'bad-seq' | 'duplicate';
+export type RtpDropReason = 'bleed' | 'learning' | 'unknown-pt' | 'bad-seq';
 
 export type RtpReceiveResult =
   | { accepted: true; extSeq: number; ssrcChanged: boolean }
@@ -51,6 +56,8 @@ export interface RtpReceiveStats {
   extendedMaxSeq: number;
   cycles: number;
   bleed: number;
+  /** packets from a not-yet-latched non-SDP source, dropped while learning it */
+  learning: number;
   unknownPayloadType: number;
   badSeq: number;
   ssrcChanges: number;
@@ -159,6 +166,8 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
   private expectedAddr: NetAddress | undefined;
   private readonly timeoutMs: number;
   private latchedAddr: NetAddress | null = null;
+  private readonly learnPackets: number;
+  private candidate: { addr: NetAddress; ssrc: number; seq: number; count: number } | null = null;
   private ssrc: number | null = null;
   private seq: SeqState | null = null;
   private lastTransit: number | null = null;
@@ -172,6 +181,7 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
     packets: 0,
     bytes: 0,
     bleed: 0,
+    learning: 0,
     unknownPt: 0,
     badSeq: 0,
     ssrcChanges: 0,
@@ -185,6 +195,7 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
     this.eventPts = new Set(opts.eventPayloadTypes ?? []);
     this.expectedAddr = opts.expected;
     this.timeoutMs = opts.timeoutMs ?? 0;
+    this.learnPackets = Math.max(1, opts.learnPackets ?? 1);
   }
 
   /** Arms the RTP timeout (counted from now). Safe to call twice. */
@@ -207,6 +218,7 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
     if (opts.expected && !sameAddr(opts.expected, this.expectedAddr)) {
       this.expectedAddr = opts.expected;
       this.latchedAddr = null;
+      this.candidate = null;
     }
     if (opts.payloadTypes) this.payloadTypes = new Map(opts.payloadTypes);
     if (opts.eventPayloadTypes) {
@@ -220,10 +232,13 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
    * caller whether to pass it on (jitter buffer / DTMF) or drop it.
    */
   receive(pkt: RtpPacket, from: NetAddress, arrivalMs: number, size: number): RtpReceiveResult {
-    // Symmetric RTP (RFC 4961): latch onto the first source we hear from; once latched, RTP from
-    // anywhere else is "RTP bleed" and dropped.
+    // Symmetric RTP (RFC 4961): latch onto the first source we hear from (the SDP address at
+    // once, another one - NAT - after `learnPackets` in sequence); once latched, RTP from anywhere
+    // else is "RTP bleed" and dropped.
     if (this.latchedAddr === null) {
+      if (!sameAddr(from, this.expectedAddr) && !this.learn(pkt, from)) return { accepted: false, reason: 'learning' };
       this.latchedAddr = { address: from.address, port: from.port };
+      this.candidate = null;
       this.emit('latched', this.latchedAddr);
     } else if (!sameAddr(from, this.latchedAddr)) {
       this.counters.bleed++;
@@ -261,6 +276,20 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
     this.noteArrival(arrivalMs);
     if (!this.eventPts.has(pkt.payloadType)) this.updateJitter(pkt.timestamp, arrivalMs, rate);
     return { accepted: true, extSeq: seqState.cycles + pkt.seq, ssrcChanged };
+  }
+
+  /** Learning a non-SDP source: true once it sent `learnPackets` packets in sequence. */
+  private learn(pkt: RtpPacket, from: NetAddress): boolean {
+    const c = this.candidate;
+    if (c && sameAddr(from, c.addr) && c.ssrc === pkt.ssrc && pkt.seq === ((c.seq + 1) & 0xffff)) {
+      c.count++;
+      c.seq = pkt.seq;
+    } else {
+      this.candidate = { addr: { address: from.address, port: from.port }, ssrc: pkt.ssrc, seq: pkt.seq, count: 1 };
+    }
+    if (this.candidate!.count >= this.learnPackets) return true;
+    this.counters.learning++;
+    return false;
   }
 
   /** RFC 3550 A.8 interarrival jitter. */
@@ -350,6 +379,7 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
       extendedMaxSeq: s ? s.extendedMax : 0,
       cycles: s ? s.cycles / RTP_SEQ_MOD : 0,
       bleed: this.counters.bleed,
+      learning: this.counters.learning,
       unknownPayloadType: this.counters.unknownPt,
       badSeq: this.counters.badSeq,
       ssrcChanges: this.counters.ssrcChanges,
@@ -372,7 +402,10 @@ export interface RtpSenderOptions {
 export interface RtpSenderStats {
   ssrc: number;
   packetsSent: number;
-  bytesSent: number; // payload octets (RFC 3550 6.4.1 sender's octet count)
+  /** payload octets (RFC 3550 6.4.1 sender's octet count) */
+  payloadBytesSent: number;
+  /** whole RTP packets (header + payload), comparable with bytesReceived */
+  bytesSent: number;
   /** RTP timestamp of the last packet sent */
   lastTimestamp: number;
 }
@@ -390,6 +423,7 @@ export class RtpSender {
   private markNext = true;
   private packets = 0;
   private octets = 0;
+  private bytes = 0;
   private lastTs: number;
 
   constructor(opts: RtpSenderOptions) {
@@ -424,6 +458,7 @@ export class RtpSender {
     this.seq = (this.seq + 1) & 0xffff;
     this.packets++;
     this.octets += payload.length;
+    this.bytes += out.length;
     this.lastTs = timestamp;
     return out;
   }
@@ -435,6 +470,6 @@ export class RtpSender {
   }
 
   stats(): RtpSenderStats {
-    return { ssrc: this.ssrc, packetsSent: this.packets, bytesSent: this.octets, lastTimestamp: this.lastTs };
+    return { ssrc: this.ssrc, packetsSent: this.packets, payloadBytesSent: this.octets, bytesSent: this.bytes, lastTimestamp: this.lastTs };
   }
 }

@@ -52,6 +52,30 @@ describe('rtp receive session', () => {
     expect(r.stats().latched).toEqual(OTHER);
   });
 
+  it('with learning, latches the SDP address at once but another source only after N packets in sequence', () => {
+    const clock = new FakeClock();
+    const mk = () => new RtpReceiver({ clock, payloadTypes: new Map([[0, 8000]]), expected: PEER, learnPackets: 3 });
+    const fromSdp = mk();
+    expect(fromSdp.receive(pkt(1, 0), PEER, 0, 172).accepted).toBe(true);
+
+    const natted = mk();
+    expect(natted.receive(pkt(1, 0), OTHER, 0, 172)).toEqual({ accepted: false, reason: 'learning' });
+    expect(natted.receive(pkt(2, 160), OTHER, 20, 172)).toEqual({ accepted: false, reason: 'learning' });
+    expect(natted.receive(pkt(3, 320), OTHER, 40, 172).accepted).toBe(true);
+    expect(natted.stats().latched).toEqual(OTHER);
+    expect(natted.stats().learning).toBe(2);
+  });
+
+  it('a stray stream arriving first cannot capture the call when the peer sends from the SDP address', () => {
+    const clock = new FakeClock();
+    const r = new RtpReceiver({ clock, payloadTypes: new Map([[0, 8000]]), expected: PEER, learnPackets: 3 });
+    // stale RTP from the previous call on this port, out of sequence / single packets
+    expect(r.receive(pkt(900, 0, { ssrc: 5 }), OTHER, 0, 172).accepted).toBe(false);
+    expect(r.receive(pkt(1, 0), PEER, 5, 172).accepted).toBe(true);
+    expect(r.receive(pkt(901, 160, { ssrc: 5 }), OTHER, 20, 172)).toEqual({ accepted: false, reason: 'bleed' });
+    expect(r.stats().latched).toEqual(PEER);
+  });
+
   it('a new SDP address on re-INVITE drops the latch', () => {
     const r = receiver();
     r.receive(pkt(1, 0), PEER, 0, 172);
@@ -219,7 +243,8 @@ describe('rtp send session', () => {
     expect(seqs).toEqual([65535, 0, 1]);
     expect(s.timestamp).toBeLessThan(1000);
     expect(s.stats().packetsSent).toBe(3);
-    expect(s.stats().bytesSent).toBe(3);
+    expect(s.stats().payloadBytesSent).toBe(3);
+    expect(s.stats().bytesSent).toBe(3 * 13);
   });
 
   it('uses random SSRCs', () => {

@@ -93,6 +93,7 @@ describe('media session (fake transport, fake clock)', () => {
     feedTone(transport, clock, 50, { from: natted });
     expect(toneShare(playback.samples(400), 600, 8000)).toBeGreaterThan(0.5);
     expect(transport.sentRtp.at(-1)!.to).toEqual(natted);
+    expect(session.stats().learning).toBe(2); // a non-SDP source is latched after 3 in sequence
   });
 
   it('hold (recvonly) stops sending; resuming marks the first packet and keeps the timestamp running', () => {
