@@ -47,6 +47,7 @@ export class Resampler {
   readonly down: number;
   /** taps per polyphase branch = multiply-adds per output sample */
   readonly tapsPerOutput: number;
+  private readonly delaySamples: number;
   /** coefficients by phase: coeffs[p * K + k] */
   private readonly coeffs: Float32Array;
   /** the last K-1 input samples followed by room for the next chunk */
@@ -71,14 +72,17 @@ export class Resampler {
     const taps = Math.max(4, Math.round(opts.taps ?? 32));
     const K = Math.ceil((taps * Math.max(L, M)) / L);
     this.tapsPerOutput = K;
-    // prototype low-pass at the upsampled rate L * inRate, cut at the lower Nyquist
+    // prototype low-pass at the upsampled rate L * inRate, cut at the lower Nyquist. Its centre
+    // sits on a multiple of M, so the delay is a whole number of output samples (and the one-shot
+    // resample() can remove it exactly); taps beyond 2 * mid stay zero.
     const N = K * L;
+    const mid = M * Math.floor((N - 1) / 2 / M);
+    this.delaySamples = mid / M;
     const fc = ((opts.cutoff ?? 0.9) * 0.5) / Math.max(L, M); // cycles per upsampled sample
     const beta = opts.beta ?? 8;
     const i0b = besselI0(beta);
-    const mid = (N - 1) / 2;
     const h = new Float64Array(N);
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i <= 2 * mid && i < N; i++) {
       const x = i - mid;
       const sinc = x === 0 ? 2 * fc : Math.sin(2 * Math.PI * fc * x) / (Math.PI * x);
       const r = x / (mid + 1);
@@ -93,9 +97,9 @@ export class Resampler {
     this.hist = new Float32Array(K - 1);
   }
 
-  /** The filter's delay in output samples (the one-shot resample() removes it). */
+  /** The filter's delay in whole output samples (the one-shot resample() removes it). */
   get delay(): number {
-    return ((this.tapsPerOutput * this.up - 1) / 2 / this.up) * (this.outRate / this.inRate);
+    return this.delaySamples;
   }
 
   /** Output samples the next process() call with `n` input samples will return. */
@@ -156,7 +160,7 @@ export function resample(pcm: Int16Array, inRate: number, outRate: number, opts?
   const all = new Int16Array(a.length + b.length);
   all.set(a);
   all.set(b, a.length);
-  const skip = Math.round(r.delay);
+  const skip = r.delay;
   const out = new Int16Array(want);
   out.set(all.subarray(skip, Math.min(all.length, skip + want)));
   return out;

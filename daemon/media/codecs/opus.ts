@@ -5,6 +5,7 @@
  * SDP always says opus/48000/2 (RFC 7587 7); the RTP clock is 48000.
  */
 import { createRequire } from 'node:module';
+import { PortierError } from '../../util/errors.js';
 import type { AudioCodec } from '../types.js';
 import { OpusWasmDecoder } from './opus-wasm.js';
 
@@ -94,10 +95,18 @@ export class OpusCodec implements AudioCodec {
     this.dec = new OpusWasmDecoder(48000, 1);
   }
 
-  /** Encode one frame (2.5..60 ms of 48 kHz mono). */
+  /** Encode one frame (2.5, 5, 10, 20, 40 or 60 ms of 48 kHz mono). */
   encode(pcm: Int16Array): Uint8Array {
     if (!this.enc) return new Uint8Array(0);
-    return this.enc.encode(pcm);
+    try {
+      return this.enc.encode(pcm);
+    } catch (err) {
+      throw new PortierError(
+        'MEDIA_ERROR',
+        `Opus cannot encode a frame of ${pcm.length} samples (it takes 2.5, 5, 10, 20, 40 or 60 ms at 48 kHz): ${String(err)}`,
+        { cause: err },
+      );
+    }
   }
 
   /** Decode one packet; a corrupt packet yields one frame of concealment (never throws). */

@@ -118,6 +118,10 @@ describe('Opus codec', () => {
     expect(new OpusCodec().decodeFec(Uint8Array.of(0xf8, 1, 2), 960)).toBeNull();
   });
 
+  it('refuses a frame size Opus cannot code with a MEDIA_ERROR', () => {
+    expect(() => codec().encode(new Int16Array(100))).toThrowError(/2\.5, 5, 10, 20, 40 or 60 ms/);
+  });
+
   it('is safe to close twice and then decodes to silence', () => {
     const c = new OpusCodec();
     c.close();
