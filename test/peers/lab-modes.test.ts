@@ -1,13 +1,14 @@
 import { describe, test, expect, beforeAll, afterAll } from 'vitest';
 import { startLab, type Lab } from '../support/peers/lab.js';
 import { toneSeconds } from '../support/peers/goertzel.js';
-import { wavInfo } from '../support/peers/wav.js';
+import { join } from 'node:path';
+import { wavInfo, writeWav, sineSamples } from '../support/peers/wav.js';
 
 const BASE = 16500;
 let lab: Lab;
 
 beforeAll(async () => {
-  lab = await startLab({ basePort: BASE, users: { '100': 'pw100', '200': 'pw200', '201': 'pw201', '202': 'pw202', '300': 'pw300', '301': 'pw301', '302': 'pw302' } });
+  lab = await startLab({ basePort: BASE, users: { '100': 'pw100', '200': 'pw200', '201': 'pw201', '202': 'pw202', '300': 'pw300', '301': 'pw301', '302': 'pw302', '303': 'pw303', '304': 'pw304' } });
 });
 afterAll(async () => {
   await lab?.stop();
@@ -53,6 +54,23 @@ describe('peer lab: phone answer modes, failures and transports', () => {
     await expect(ghost.waitRegistered(3000)).rejects.toThrow(/registration failed: .*403/);
     expect(lab.kamailio.trace('LAB-AUTH').some((l) => l.includes("unknown user 'ghost'"))).toBe(true);
     expect(await lab.isRegistered('ghost')).toBe(false);
+  });
+
+  test('a phone sends a WAV file (aufile, 16 kHz mono) and the callee hears it', async () => {
+    const wav = join(lab.dir, 'src-900.wav');
+    writeWav(wav, sineSamples(900, 3, 16000), 16000, 1);
+    const a = await lab.phone({ user: '303', audioFile: wav, codecs: ['pcmu'] });
+    const b = await lab.phone({ user: '304', tone: 500, codecs: ['pcmu'] });
+    await Promise.all([a.waitRegistered(), b.waitRegistered()]);
+    await a.dial(lab.uri('304'));
+    await b.waitEvent('CALL_ESTABLISHED', 5000);
+    await new Promise((r) => setTimeout(r, 1500));
+    await a.hangup();
+    await b.waitEvent('CALL_CLOSED', 5000);
+    expect(a.log()).toMatch(/aufile/);
+    const heard = await b.lastRecording();
+    expect(toneSeconds(heard, 900)).toBeGreaterThanOrEqual(1);
+    expect(toneSeconds(heard, 500)).toBe(0);
   });
 
   test('a phone registers over TCP and a G.722 call carries the tone at 16 kHz', async () => {
