@@ -48,6 +48,8 @@ export interface TransactionLayerOptions {
   admit?(source: Endpoint): boolean;
   /** `parsed` carries the status and raw headers when the message was an identifiable request */
   onParseError?(reason: string, source: Endpoint, parsed?: Extract<ParseResult, { ok: false }>, transport?: Transport): void;
+  /** new server transactions beyond this many are refused (dropped and counted; default 4096) */
+  maxServerTransactions?: number;
   /** a transport reported an error outside of a send */
   onTransportError?(err: Error, transport: Transport): void;
 }
@@ -282,6 +284,11 @@ export class TransactionLayer {
     if (existing) {
       // RFC 3261 17.2.3: a retransmission goes to its transaction, not to the TU.
       existing.receiveRequest(req);
+      return;
+    }
+    if (this.servers.size >= (this.opts.maxServerTransactions ?? 4096)) {
+      // Overload: do not create state for new requests (a flood from many sources).
+      this.counters.dropped++;
       return;
     }
     const dest = responseDestination(req, source);

@@ -330,6 +330,16 @@ describe('request validation and methods', () => {
     expect(peer.responses[0].via[0].params).toMatchObject({ rport: '40000', received: '10.0.0.61' });
   });
 
+  it('answers a request it can identify but not parse with a stateless 400 naming the problem', async () => {
+    const { w, door } = setup();
+    const peer = new ScriptedPeer(w.net, '10.0.0.63');
+    w.net.inject(peer.transport.local, DOOR, raw('OPTIONS').replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS'));
+    await run(w.clock, 5);
+    expect(door.stats().parseErrors).toBe(1);
+    const answers = w.net.packets.filter((p) => p.to.address === '10.0.0.63').map((p) => p.text.split('\r\n')[0]);
+    expect(answers).toEqual(['SIP/2.0 400 CSeq "x OPTIONS" does not start with a number']);
+  });
+
   it('drops unparseable datagrams and counts them', async () => {
     const { w, door } = setup();
     w.net.inject({ transport: 'udp', address: '10.0.0.62', port: 5060 }, DOOR, 'garbage\r\n\r\n');
