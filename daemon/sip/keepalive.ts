@@ -4,6 +4,9 @@ import type { Clock, TimerHandle } from '../util/clock.js';
  * Keep-alive toward the registrar / outbound proxy (RFC 5626 3.5 / 4.4): a CRLFCRLF ping on
  * TCP/TLS (the peer answers CRLF), and on UDP either a CRLFCRLF datagram (what most PBXs and
  * phones accept, keeps NAT bindings open) or an OPTIONS request whose failure means the flow is dead.
+ *
+ * DEVIATION: RFC 5626 4.4.2 uses STUN binding requests on UDP; PBXs that a door intercom meets
+ * (Asterisk, FRITZ!Box, 3CX, Kamailio) ignore a CRLFCRLF datagram and answer OPTIONS, so we use those.
  */
 export type KeepAliveMethod = 'crlf' | 'options' | 'off';
 

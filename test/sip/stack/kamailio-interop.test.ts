@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { systemClock } from '../../../daemon/util/clock.js';
+import { TcpTransport } from '../../../daemon/sip/transport-tcp.js';
+import { TlsTransport } from '../../../daemon/sip/transport-tls.js';
 import { UdpTransport } from '../../../daemon/sip/transport-udp.js';
 import { UserAgent, type IncomingCall } from '../../../daemon/sip/user-agent.js';
 import type { RegistrationEvent } from '../../../daemon/sip/registration.js';
@@ -85,4 +88,64 @@ describe('interop with kamailio and baresip', () => {
       await lab.stop();
     }
   }, 40_000);
+
+  for (const proto of ['tcp', 'tls'] as const) {
+    test(`registers and calls both ways over ${proto.toUpperCase()}`, async () => {
+      const base = proto === 'tcp' ? BASE + 1000 : BASE + 2000;
+      const lab = await startLab({ basePort: base, users: { door: 'doorpw', '200': 'pw200' }, tls: proto === 'tls' });
+      let ua: UserAgent | undefined;
+      try {
+        const phone = await lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
+        await phone.waitRegistered();
+        const port = lab.devicePorts.first;
+        const transport =
+          proto === 'tcp'
+            ? await new TcpTransport({ address: '127.0.0.1', port }).listen()
+            : await (() => {
+                const cert = readFileSync(lab.tls!.certPath, 'utf8');
+                const key = readFileSync(lab.tls!.keyPath, 'utf8');
+                return new TlsTransport({ address: '127.0.0.1', port, cert, key, ca: cert }).listen();
+              })();
+        const registrar = proto === 'tcp' ? `sip:${lab.registrar};transport=tcp` : `sip:127.0.0.1:${lab.tls!.port};transport=tls`;
+        ua = new UserAgent({
+          transports: [transport],
+          clock: systemClock,
+          config: { user: 'door', password: 'doorpw', domain: '127.0.0.1', registrar, transport: proto, expires: 300, sessionExpires: 0 },
+        });
+        const registered = until<void>('registration', 5000, (resolve, reject) =>
+          ua!.on('registration', (e) => {
+            if (e.state === 'registered') resolve();
+            if (e.state === 'failed') reject(new Error(e.reason));
+          }),
+        );
+        await ua.start();
+        await registered;
+        expect((await lab.kamailio.contacts('door')).join(' ')).toContain(`transport=${proto}`);
+
+        const call = ua.invite('200', { sdp: sdp(port + 10) });
+        await until<string>('answer', 5000, (resolve, reject) => {
+          call.on('accepted', (a) => resolve(a.sdp));
+          call.on('failed', (f) => reject(new Error(f.reason)));
+        });
+        const mark = phone.mark();
+        await call.bye();
+        await phone.waitEvent('CALL_CLOSED', 5000, { since: mark });
+
+        const incoming = until<IncomingCall>('incoming call', 5000, (resolve) => ua!.once('incoming', resolve));
+        await phone.dial(lab.uri('door'));
+        const inc = await incoming;
+        expect(inc.source.transport).toBe(proto);
+        const up = until<void>('ACK', 5000, (resolve) => inc.on('accepted', () => resolve()));
+        inc.accept(sdp(port + 12));
+        await up;
+        const ended = until<string>('BYE', 5000, (resolve) => inc.on('ended', (e) => resolve(e.reason)));
+        await phone.hangup();
+        expect(await ended).toBe('remote hangup');
+        expect(ua.stats().retransmissions).toBe(0);
+      } finally {
+        await ua?.close();
+        await lab.stop();
+      }
+    }, 40_000);
+  }
 });
