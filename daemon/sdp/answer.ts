@@ -6,7 +6,7 @@ import { write, type MediaDescription, type SessionDescription } from 'sdp-trans
 import { isIP } from 'node:net';
 import type { CodecName } from '../media/types.js';
 import { answerDirection, parseDirection } from './direction.js';
-import { chooseCodec, chooseTelephoneEvent, negotiated, pickAudio, remoteFormats } from './negotiate.js';
+import { chooseCodec, chooseTelephoneEvent, negotiated, noteEventClockMismatch, pickAudio, remoteFormats } from './negotiate.js';
 import { makeSession, writeDescription } from './offer.js';
 import { fail, safeParse } from './parse.js';
 import type { CreateAnswerResult, LocalMediaOptions, OfferedFormat, SdpSessionId } from './types.js';
@@ -60,6 +60,7 @@ export function createAnswer(offerSdp: string, opts: LocalMediaOptions, previous
   const te = opts.telephoneEvent === false ? undefined : chooseTelephoneEvent(formats, codec.clockRate);
   const wanted = opts.direction ?? 'sendrecv';
   const notes: string[] = [];
+  if (opts.telephoneEvent !== false) noteEventClockMismatch(formats, codec.clockRate, te, kind, notes);
   const neg = negotiated(desc, pick, { ...codec, kind }, te, wanted, opts.ptime ?? 20, notes);
   for (const [i, m] of desc.media.entries()) {
     if (i !== pick.index && m.port !== 0) notes.push(`declined the offered ${m.type} stream ${i + 1} (port 0)`);

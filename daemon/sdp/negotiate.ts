@@ -59,6 +59,18 @@ export function chooseTelephoneEvent(formats: RemoteFormat[], clockRate: number)
   return formats.find((f) => f.kind === 'telephone-event' && f.clockRate === clockRate);
 }
 
+/**
+ * Say why there is no telephone-event when the peer has one, but only at another clock rate
+ * (RFC 4733 2.1 ties it to the audio codec's clock): DTMF then has to go by SIP INFO.
+ */
+export function noteEventClockMismatch(formats: RemoteFormat[], clockRate: number, chosen: RemoteFormat | undefined, codec: CodecName, notes: string[]): void {
+  if (chosen) return;
+  const other = formats.filter((f) => f.kind === 'telephone-event').map((f) => f.clockRate);
+  if (other.length) {
+    notes.push(`the peer has telephone-event only at ${other.join('/')} Hz, not at ${codec}'s ${clockRate} Hz clock (RFC 4733 2.1): no DTMF over RTP`);
+  }
+}
+
 /** The packet time we send: ours, unless the peer's maxptime is smaller (then the largest that fits). */
 export function choosePtime(codec: CodecName, wanted: number, remotePtime: number | undefined, remoteMax: number | undefined, notes: string[]): number {
   let ptime = wanted;

@@ -3,7 +3,7 @@
  * rejection; we send with the first format of the answer that we offered.
  */
 import type { CodecName } from '../media/types.js';
-import { chooseTelephoneEvent, negotiated, pickAudio, remoteFormats } from './negotiate.js';
+import { chooseTelephoneEvent, negotiated, noteEventClockMismatch, pickAudio, remoteFormats } from './negotiate.js';
 import { fail, safeParse } from './parse.js';
 import type { LocalOffer, ParseAnswerResult } from './types.js';
 
@@ -36,6 +36,7 @@ export function parseAnswer(answerSdp: string, offer: LocalOffer): ParseAnswerRe
   }
   const teOffered = offer.options.telephoneEvent !== false;
   const te = teOffered ? chooseTelephoneEvent(formats, codec.clockRate) : undefined;
+  if (teOffered) noteEventClockMismatch(formats, codec.clockRate, te, kind, notes);
   const neg = negotiated(desc, pick, { ...codec, kind }, te, offer.direction, offer.options.ptime ?? 20, notes);
   return { ok: true, negotiated: neg };
 }

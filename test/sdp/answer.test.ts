@@ -54,6 +54,7 @@ describe('createAnswer: codec choice', () => {
     const r = ok(createAnswer(offer, { ...local, codecs: ['opus'] }));
     expect(r.negotiated.telephoneEvent).toBeUndefined();
     expect(String(parse(r.sdp).media[0].payloads)).toBe('109');
+    expect(r.negotiated.notes.join(' ')).toMatch(/telephone-event only at 8000 Hz/);
   });
 
   it('understands static payload types without a=rtpmap', () => {

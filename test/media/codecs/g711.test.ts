@@ -41,3 +41,16 @@ describe('single-sample G.711 helpers', () => {
     }
   });
 });
+
+describe('G.711 decoding against ffmpeg', () => {
+  it.each([
+    ['mulaw', () => new PcmuCodec()],
+    ['alaw', () => new PcmaCodec()],
+  ] as const)('decodes all 256 %s codes exactly as ffmpeg does', async (fmt, make) => {
+    const { execFileSync } = await import('node:child_process');
+    const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const raw = execFileSync('ffmpeg', ['-loglevel', 'error', '-f', fmt, '-ar', '8000', '-ac', '1', '-i', '-', '-f', 's16le', '-'], { input: codes });
+    const theirs = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    expect(Array.from(make().decode(codes))).toEqual(Array.from(theirs));
+  });
+});
