@@ -41,6 +41,20 @@ describe('peer lab: phone answer modes, failures and transports', () => {
     await a.waitEvent('CALL_CLOSED', 5000);
   });
 
+  test('a caller that hangs up while the callee rings sends CANCEL through the proxy and the callee stops ringing', async () => {
+    const a = lab.phones.find((p) => p.user === '201')!;
+    const b = lab.phones.find((p) => p.user === '202')!;
+    const sinceA = a.mark();
+    const sinceB = b.mark();
+    await a.dial(lab.uri('202'));
+    await b.waitEvent('CALL_INCOMING', 5000, { since: sinceB });
+    await a.waitEvent('CALL_RINGING', 5000, { since: sinceA });
+    await a.hangup();
+    await b.waitEvent('CALL_CLOSED', 5000, { since: sinceB });
+    expect(lab.kamailio.trace('LAB-REQ').some((l) => l.includes('LAB-REQ CANCEL sip:202@'))).toBe(true);
+    expect(b.events.slice(sinceB).some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
+  });
+
   test('calling a user that is not registered gives 404 from the proxy', async () => {
     const a = lab.phones.find((p) => p.user === '201')!;
     const since = a.mark();
