@@ -278,6 +278,18 @@ describe('JitterBuffer bounded memory and robustness', () => {
     expect(jb.stats().depthFrames).toBeLessThanOrEqual(60);
   });
 
+  it('ignores packets with a non-numeric timestamp, sequence number or arrival time and keeps playing', () => {
+    const jb = make();
+    const pkts = stream(0, 100, () => 5);
+    const bad = [pkt(30, 30 * FRAME + 1), pkt(31, 31 * FRAME + 1), pkt(32, NaN)];
+    bad[0].timestamp = NaN;
+    bad[1].seq = Number.NaN;
+    const ticks = drive(jb, [...pkts, bad[0], bad[1]], 0, 2200);
+    jb.push(bad[2]);
+    expect(playedSeqs(ticks)).toEqual([...Array(100).keys()]);
+    expect(jb.stats().duplicates).toBe(0);
+  });
+
   it('never throws and stays bounded on random packets and pulls', () => {
     const r = prng(99);
     const jb = make({ maxPackets: 30 });
