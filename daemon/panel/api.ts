@@ -20,6 +20,8 @@ export interface ApiOptions {
   /** bearer token; absent: only a panel session authenticates (none yet), so the API answers 401 */
   token?: string;
   maxBodyBytes?: number;
+  /** replaces the bearer-only check (the panel passes one that also takes its session cookie) */
+  auth?: MiddlewareHandler;
   /** extra routes (later issues): called with the authenticated app */
   extend?: (app: Hono) => void;
 }
@@ -74,7 +76,7 @@ export function createApi(opts: ApiOptions): Hono {
   app.get('/api/health', (c) => c.json(controller.health()));
 
   const api = new Hono();
-  api.use('*', requireAuth(opts.token));
+  api.use('*', opts.auth ?? requireAuth(opts.token));
   api.use(
     '*',
     bodyLimit({

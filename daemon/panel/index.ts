@@ -1,13 +1,26 @@
 /**
- * The panel: the HTTP API plus (issue 6) the web page, sessions, WebSocket and SSE live status.
- * main.ts calls createPanel() once, serves `app`, and hands the node server to `attach()`.
+ * The panel: the HTTP API plus the web page, login sessions, and the live status over WebSocket (/ws)
+ * and Server-Sent Events (/api/events/stream). main.ts calls createPanel() once, serves `app`, and
+ * hands the node server to `attach()`; `close()` ends live clients (safe to call twice).
  */
 import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Hono } from 'hono';
 import type { ResolvedConfig } from '../../config/load.js';
 import type { StatusHub } from '../status-hub.js';
+import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { createApi, type ApiController } from './api.js';
+import { WebAssets } from './assets.js';
+import { PanelAuth } from './auth.js';
+import { LiveFeed } from './live.js';
+import { verifyPassword } from './password.js';
+import { LoginLimiter, type LoginLimiterOptions } from './rate-limit.js';
+import { addPageRoutes } from './routes.js';
+import { SessionStore, type SessionOptions } from './sessions.js';
+import { SseHub } from './sse.js';
+import { WsGateway } from './ws.js';
 
 export interface PanelOptions {
   controller: ApiController;
@@ -16,6 +29,23 @@ export interface PanelOptions {
   log: Logger;
   /** extra authenticated /api routes (the intercom's) */
   extend?: (api: Hono) => void;
+  /** tests: session store settings (default: persisted in state_dir/panel-sessions.json) */
+  sessions?: SessionOptions;
+  /** tests: login limiter settings */
+  limiter?: Partial<LoginLimiterOptions>;
+  /** tests: where the built web assets are */
+  webDirs?: string[];
+  /** tests: WebSocket ping interval */
+  heartbeatMs?: number;
+}
+
+export interface PanelStats {
+  ws_clients: number;
+  sse_clients: number;
+  published: number;
+  sessions: number;
+  /** event-loop delay since the last reset, ms (perf_hooks.monitorEventLoopDelay, 10 ms resolution) */
+  event_loop: { mean: number; p50: number; p99: number; max: number; samples: number };
 }
 
 export interface Panel {
@@ -23,13 +53,85 @@ export interface Panel {
   /** called once the HTTP server exists (WebSocket upgrades hook in here) */
   attach(server: Server): void;
   close(): Promise<void>;
+  stats(reset?: boolean): PanelStats;
 }
 
 export function createPanel(opts: PanelOptions): Panel {
-  const app = createApi({ controller: opts.controller, token: opts.config.panel.token, extend: opts.extend });
+  const { config, log } = opts;
+  const sessions = new SessionStore({
+    file: join(config.state_dir, 'panel-sessions.json'),
+    onError: (err) => log.warn({ err: err.message }, 'panel sessions file'),
+    ...opts.sessions,
+  });
+  const auth = new PanelAuth({ token: config.panel.token, sessions });
+  const limiter = new LoginLimiter({ now: () => systemClock.now(), ...opts.limiter });
+  const feed = new LiveFeed(opts.hub);
+  const ws = new WsGateway({ feed, auth, log, heartbeatMs: opts.heartbeatMs });
+  const sse = new SseHub({ feed });
+  const assets = new WebAssets(opts.webDirs);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  let loaded = false;
+  let closed = false;
+
+  const stats = (reset = false): PanelStats => {
+    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+    const h = loopDelay;
+    const out: PanelStats = {
+      ws_clients: ws.clientCount,
+      sse_clients: sse.clientCount,
+      published: feed.published,
+      sessions: sessions.size,
+      event_loop: { mean: ms(h.mean || 0), p50: ms(h.percentile(50) || 0), p99: ms(h.percentile(99) || 0), max: ms(h.max || 0), samples: h.count },
+    };
+    if (reset) h.reset();
+    return out;
+  };
+
+  const app = createApi({
+    controller: opts.controller,
+    token: config.panel.token,
+    auth: auth.middleware(),
+    extend: (api) => {
+      api.get('/session', (c) => {
+        const a = c.get('auth' as never) as { via: string; session?: { expires: number } } | undefined;
+        return c.json({ ok: true, via: a?.via ?? 'unknown', expires: a?.session ? new Date(a.session.expires).toISOString() : null });
+      });
+      api.get('/events/stream', (c) => sse.handle(c));
+      api.get('/panel/stats', (c) => c.json(stats(c.req.query('reset') === '1')));
+      opts.extend?.(api);
+    },
+  });
+  addPageRoutes(app, {
+    auth,
+    limiter,
+    assets,
+    passwordHash: config.panel.password_hash,
+    verify: verifyPassword,
+    log,
+    onLogout: (key) => ws.closeSession(key),
+  });
+
   return {
     app,
-    attach() {},
-    async close() {},
+    attach(server: Server) {
+      if (closed) return;
+      if (!loaded) {
+        loaded = true;
+        sessions.load();
+      }
+      feed.start();
+      loopDelay.enable();
+      ws.attach(server);
+      if (!config.panel.password_hash) log.info('panel: no password set (panel.password_hash); the page explains `portier hash-password`');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      loopDelay.disable();
+      sse.close();
+      await ws.close();
+      feed.close();
+    },
+    stats,
   };
 }
