@@ -1,4 +1,6 @@
 import type { AudioCapture, AudioPlayback } from '../../../daemon/media/media-session.js';
+import type { DatagramHandler, RtpTransport } from '../../../daemon/media/rtp-socket.js';
+import type { NetAddress } from '../../../daemon/media/rtp-session.js';
 
 /** Capture that produces a continuous sine (phase kept across reads). */
 export class ToneCapture implements AudioCapture {
@@ -53,4 +55,30 @@ export function toneShare(pcm: Int16Array, freq: number, rate: number): number {
   if (energy === 0) return 0;
   // a pure tone of N samples gives power ~ N^2 A^2 / 4 and energy ~ N A^2 / 2
   return power / (energy * pcm.length / 2);
+}
+
+/** An RtpTransport that records what is sent and lets a test inject datagrams. */
+export class FakeTransport implements RtpTransport {
+  readonly rtpPort = 20000;
+  readonly rtcpPort = 20001;
+  rtp: DatagramHandler = () => {};
+  rtcp: DatagramHandler = () => {};
+  sentRtp: { data: Uint8Array; to: NetAddress }[] = [];
+  sentRtcp: { data: Uint8Array; to: NetAddress }[] = [];
+  closed = 0;
+  onRtp(fn: DatagramHandler): void {
+    this.rtp = fn;
+  }
+  onRtcp(fn: DatagramHandler): void {
+    this.rtcp = fn;
+  }
+  sendRtp(data: Uint8Array, to: NetAddress): void {
+    this.sentRtp.push({ data, to });
+  }
+  sendRtcp(data: Uint8Array, to: NetAddress): void {
+    this.sentRtcp.push({ data, to });
+  }
+  close(): void {
+    this.closed++;
+  }
 }

@@ -6,37 +6,11 @@ import { MediaClock } from '../../../daemon/media/media-clock.js';
 import { MediaSession, type MediaSessionOptions } from '../../../daemon/media/media-session.js';
 import { buildRr, buildSdes, concatPackets } from '../../../daemon/media/rtcp.js';
 import { parseRtp, serializeRtp } from '../../../daemon/media/rtp-packet.js';
-import type { DatagramHandler, RtpTransport } from '../../../daemon/media/rtp-socket.js';
 import type { NetAddress } from '../../../daemon/media/rtp-session.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { RecordingPlayback, ToneCapture, toneShare } from './helpers.js';
+import { FakeTransport, RecordingPlayback, ToneCapture, toneShare } from './helpers.js';
 
 const PEER: NetAddress = { address: '192.0.2.5', port: 40000 };
-
-class FakeTransport implements RtpTransport {
-  readonly rtpPort = 20000;
-  readonly rtcpPort = 20001;
-  rtp: DatagramHandler = () => {};
-  rtcp: DatagramHandler = () => {};
-  sentRtp: { data: Uint8Array; to: NetAddress }[] = [];
-  sentRtcp: { data: Uint8Array; to: NetAddress }[] = [];
-  closed = 0;
-  onRtp(fn: DatagramHandler): void {
-    this.rtp = fn;
-  }
-  onRtcp(fn: DatagramHandler): void {
-    this.rtcp = fn;
-  }
-  sendRtp(data: Uint8Array, to: NetAddress): void {
-    this.sentRtp.push({ data, to });
-  }
-  sendRtcp(data: Uint8Array, to: NetAddress): void {
-    this.sentRtcp.push({ data, to });
-  }
-  close(): void {
-    this.closed++;
-  }
-}
 
 function setup(extra: Partial<MediaSessionOptions> = {}) {
   const clock = new FakeClock(1000);
