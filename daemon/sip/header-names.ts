@@ -1,3 +1,5 @@
+import { isToken } from './chars.js';
+
 /**
  * Header field names: compact forms (RFC 3261 7.3.3 and the IANA SIP header registry), canonical
  * spelling of the long names, and which headers hold one value or a comma-separated list.
@@ -115,10 +117,14 @@ const SINGLE_BITS = new Map<string, number>();
 
 const INFO_CACHE = new Map<string, HeaderInfo>();
 
-/** Canonical name, parser code and single-value bit for a header name as written on the wire. */
-export function headerInfo(raw: string): HeaderInfo {
+/**
+ * Canonical name, parser code and single-value bit for a header name as written on the wire;
+ * undefined when the name is not a token.
+ */
+export function headerInfo(raw: string): HeaderInfo | undefined {
   let info = INFO_CACHE.get(raw);
   if (info !== undefined) return info;
+  if (!isToken(raw)) return undefined;
   const name = canonicalHeaderName(raw);
   info = { name, code: CODES[name] ?? H_OTHER, singleBit: SINGLE_BITS.get(name) ?? 0 };
   if (INFO_CACHE.size < 1024) INFO_CACHE.set(raw, info); // bounded: names are attacker-chosen

@@ -43,7 +43,6 @@ function toBuffer(data: Uint8Array | string): Buffer {
 /** Parse one SIP message (a UDP datagram, or one message cut from a stream by StreamFramer). */
 export function parseMessage(data: Uint8Array | string): ParseResult {
   let lines: string[] | undefined;
-  let isRequest = false;
   try {
     const buf = toBuffer(data);
     let start = 0;
@@ -67,7 +66,6 @@ export function parseMessage(data: Uint8Array | string): ParseResult {
       }
     }
     lines = splitLines(buf.toString('utf8', start, headEnd));
-    isRequest = looksLikeRequest(lines[0]);
     const head = { contentLength: undefined as number | undefined };
     const msg = parseHead(lines, head);
     const bodyStart = missingBlank ? buf.length : headEnd + 4;
@@ -88,7 +86,7 @@ export function parseMessage(data: Uint8Array | string): ParseResult {
   } catch (err) {
     const headers = lines ? rawHeaders(lines) : undefined;
     if (err instanceof Reject) {
-      const status = err.status ?? (isRequest ? 400 : undefined);
+      const status = err.status ?? (looksLikeRequest(lines?.[0]) ? 400 : undefined);
       return { ok: false, reason: err.reason, ...(status ? { status } : {}), ...(headers ? { headers } : {}) };
     }
     return { ok: false, reason: `the message could not be parsed (${String(err).slice(0, 100)})` };
@@ -107,6 +105,7 @@ const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 function splitLines(head: string): string[] {
   if (BARE_CR_OR_LF.test(head)) throw new Reject('the header section contains a bare CR or LF (lines end with CRLF)');
   const raw = head.split('\r\n');
+  if (head.indexOf('\r\n ') < 0 && head.indexOf('\r\n\t') < 0) return raw; // nothing folded
   const out: string[] = [];
   for (let i = 0; i < raw.length; i++) {
     const line = raw[i];
@@ -177,9 +176,9 @@ function parseHead(lines: string[], out: { contentLength: number | undefined }):
     let ne = colon;
     while (ne > 0 && (line.charCodeAt(ne - 1) === 32 || line.charCodeAt(ne - 1) === 9)) ne--;
     const rawName = line.slice(0, ne);
-    if (!isToken(rawName)) throw new Reject(`header name "${clip(rawName)}" is not a token`);
-    const value = line.slice(colon + 1).trim();
     const info = headerInfo(rawName);
+    if (info === undefined) throw new Reject(`header name "${clip(rawName)}" is not a token`);
+    const value = line.slice(colon + 1).trim();
     const name = info.name;
     if (info.singleBit !== 0) {
       if ((seen & info.singleBit) !== 0) throw new Reject(`the ${name} header appears more than once`);

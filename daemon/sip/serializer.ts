@@ -41,9 +41,9 @@ export function serializeHead(msg: SipMessage): string {
   s += 'CSeq: ' + cs.seq + ' ' + cs.method + '\r\n';
   for (const h of msg.headers) {
     const info = headerInfo(h.name);
+    if (info === undefined) bad(`header name "${h.name.slice(0, 30)}" is not a token`);
     // typed fields are written above and Content-Length is derived from the body below
     if (info.code >= H_VIA && info.code <= H_CONTENT_LENGTH) continue;
-    if (info.code === 0 && !isToken(h.name)) bad(`header name "${h.name.slice(0, 30)}" is not a token`);
     if (hasCrLfNul(h.value)) bad(`the ${h.name} header value contains CR, LF or NUL`);
     s += h.name + ': ' + h.value + '\r\n';
   }
