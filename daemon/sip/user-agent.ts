@@ -46,6 +46,8 @@ export interface UserAgentConfig {
   sessionExpires?: number;
   minSE?: number;
   rateLimit?: { perSecond: number; burst: number };
+  /** server transactions kept at most for untrusted sources (default 4096; each lives up to 64*T1) */
+  maxServerTransactions?: number;
   userAgent?: string;
 }
 
@@ -125,6 +127,8 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       onRequest: (req, tx, ctx) => this.onRequest(req, tx, ctx),
       onStrayResponse: (res) => this.onStrayResponse(res),
       admit: (source) => this.policy.admit(source),
+      isTrusted: (source) => this.policy.isTrusted(source.address),
+      ...(c.maxServerTransactions ? { maxServerTransactions: c.maxServerTransactions } : {}),
       onParseError: (reason, source, parsed, transport) => {
         opts.log?.debug?.({ reason, source }, 'unparseable SIP message');
         // RFC 3261 8.2 / 21.4.1: a request we could identify gets a stateless 400 (or 505) naming the problem.

@@ -50,6 +50,8 @@ export interface TransactionLayerOptions {
   onParseError?(reason: string, source: Endpoint, parsed?: Extract<ParseResult, { ok: false }>, transport?: Transport): void;
   /** new server transactions beyond this many are refused (dropped and counted; default 4096) */
   maxServerTransactions?: number;
+  /** sources exempt from that cap (the registrar): a flood must not lock them out */
+  isTrusted?(source: Endpoint): boolean;
   /** a transport reported an error outside of a send */
   onTransportError?(err: Error, transport: Transport): void;
 }
@@ -286,7 +288,7 @@ export class TransactionLayer {
       existing.receiveRequest(req);
       return;
     }
-    if (this.servers.size >= (this.opts.maxServerTransactions ?? 4096)) {
+    if (this.servers.size >= (this.opts.maxServerTransactions ?? 4096) && !this.opts.isTrusted?.(source)) {
       // Overload: do not create state for new requests (a flood from many sources).
       this.counters.dropped++;
       return;

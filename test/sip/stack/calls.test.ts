@@ -388,3 +388,29 @@ describe('rate limiting', () => {
     expect(flood.responses.length).toBeLessThan(200);
   });
 });
+
+describe('overload', () => {
+  it('when many sources fill the transaction table, an INVITE from the registrar still rings', async () => {
+    const w = world();
+    const door = w.make('10.0.0.10', { maxServerTransactions: 100 });
+    await door.start();
+    await run(w.clock, 20);
+    const opts = (src: number, i: number) =>
+      `OPTIONS sip:door@10.0.0.10 SIP/2.0\r\nVia: SIP/2.0/UDP 10.7.0.${src}:5060;branch=z9hG4bK-m${src}-${i}\r\nFrom: <sip:f@10.7.0.${src}>;tag=a\r\nTo: <sip:door@10.0.0.10>\r\nCall-ID: m${src}-${i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+    for (let src = 1; src <= 20; src++) {
+      for (let i = 0; i < 20; i++) w.net.inject({ transport: 'udp', address: `10.7.0.${src}`, port: 5060 }, DOOR, opts(src, i));
+    }
+    await run(w.clock, 5);
+    expect(door.layer.activeTransactions.server).toBe(100);
+    expect(door.layer.stats().dropped).toBe(300);
+    let rang = false;
+    door.on('incoming', (c) => {
+      rang = true;
+      c.ring();
+    });
+    const pbx = w.make('10.0.0.1', { user: 'pbx', expires: 0, allowDirectCalls: true }, 6000);
+    pbx.invite('sip:door@10.0.0.10', { sdp: SDP_B });
+    await run(w.clock, 20);
+    expect(rang).toBe(true);
+  });
+});
