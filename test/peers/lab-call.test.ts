@@ -17,6 +17,12 @@ describe('peer lab: two baresip phones through kamailio', () => {
       expect(await lab.isRegistered('100')).toBe(true);
       expect(await lab.isRegistered('200')).toBe(true);
       expect(await lab.isRegistered('300')).toBe(false);
+      expect(await lab.kamailio.registeredUsers()).toEqual(['100', '200']);
+      const [binding] = await lab.kamailio.bindings('200');
+      expect(binding.address).toContain(`@127.0.0.1:${b.ports.sip}`);
+      expect(binding.userAgent).toMatch(/baresip/);
+      expect(binding.socket).toBe(`udp:127.0.0.1:${BASE}`);
+      expect(binding.expires).toBeGreaterThan(500);
       // REGISTER was challenged with 401 before it was accepted
       expect(lab.kamailio.trace('LAB-CHALLENGE').some((l) => l.includes('REGISTER user=100'))).toBe(true);
 

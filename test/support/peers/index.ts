@@ -5,7 +5,7 @@
 export { startLab, Lab, type LabOptions, type LabSippOptions } from './lab.js';
 export { Phone, type PhoneOptions, type PhoneCodec, type AnswerMode } from './baresip.js';
 export { type BaresipEvent, type BaresipResponse } from './baresip-ctrl.js';
-export { Kamailio, makeSelfSignedCert, KAMAILIO_CFG, type LabTls } from './kamailio.js';
+export { Kamailio, makeSelfSignedCert, KAMAILIO_CFG, type LabTls, type Binding } from './kamailio.js';
 export { SippRun, sippStep, parseSippScreen, SIPP_SCENARIO_DIR, type SippOptions, type SippResult, type SippStats, type SippStep } from './sipp.js';
 export { toneSeconds, toneBlocks, goertzelRatio, wavSeconds } from './goertzel.js';
 export { readWavMono, writeWav, sineSamples, wavInfo, type WavInfo } from './wav.js';

@@ -52,6 +52,17 @@ export async function makeSelfSignedCert(dir: string): Promise<Omit<LabTls, 'por
   return { certPath, keyPath, pemPath };
 }
 
+export interface Binding {
+  /** Contact URI */
+  address: string;
+  /** seconds left */
+  expires: number;
+  userAgent: string;
+  /** the kamailio socket it registered on, e.g. udp:127.0.0.1:16000 */
+  socket: string;
+  callId: string;
+}
+
 export class Kamailio {
   readonly port: number;
   tls: LabTls | undefined;
@@ -136,6 +147,26 @@ export class Kamailio {
     const r = await this.kamcmd(['ul.lookup', 'location', `s:${user}`]);
     if (r.code !== 0) return [];
     return [...r.stdout.matchAll(/Address:\s*(\S+)/g)].map((m) => m[1]);
+  }
+
+  /** Contact bindings of a user with their details (from `ul.lookup`), empty when none. */
+  async bindings(user: string): Promise<Binding[]> {
+    const r = await this.kamcmd(['ul.lookup', 'location', `s:${user}`]);
+    if (r.code !== 0) return [];
+    return r.stdout
+      .split(/Contact: \{/)
+      .slice(1)
+      .map((block) => {
+        const field = (name: string): string => new RegExp(`\\b${name}: ([^\\n]*)`).exec(block)?.[1].trim() ?? '';
+        return { address: field('Address'), expires: Number(field('Expires')), userAgent: field('User-Agent'), socket: field('Socket'), callId: field('Call-ID') };
+      });
+  }
+
+  /** Users (AoRs) with at least one registration (`ul.dump brief`). */
+  async registeredUsers(): Promise<string[]> {
+    const r = await this.kamcmd(['ul.dump', 'brief']);
+    if (r.code !== 0) return [];
+    return [...r.stdout.matchAll(/\bAoR: (\S+)/g)].map((m) => m[1]).sort();
   }
 
   async waitRegistered(user: string, timeoutMs = 5000): Promise<void> {
