@@ -88,4 +88,21 @@ describe('user agent extras', () => {
     expect(inv?.uri.user).toBe('100');
     expect(inv?.uri.host).toBe('pbx.lan');
   });
+
+  it('sends 100 Trying after 200 ms while the TU has not answered, and surfaces early media (183 with SDP)', async () => {
+    const w = world();
+    const door = w.make('10.0.0.10', { allowedSources: ['10.0.0.0/24'] });
+    const flat = w.make('10.0.0.20', { user: 'flat', allowedSources: ['10.0.0.0/24'] });
+    let callee: IncomingCall | undefined;
+    flat.on('incoming', (c) => (callee = c));
+    const call = door.invite('sip:flat@10.0.0.20', { sdp: SDP_A });
+    const progress: { status: number; sdp?: string }[] = [];
+    call.on('progress', (p) => progress.push(p));
+    await run(w.clock, 250, 10);
+    expect(progress.map((p) => p.status)).toEqual([100]);
+    callee?.ring(SDP_B);
+    await run(w.clock, 10);
+    expect(progress[1]).toEqual({ status: 183, reason: 'Session Progress', sdp: SDP_B });
+    expect(call.state).toBe('proceeding');
+  });
 });
