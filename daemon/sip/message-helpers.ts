@@ -225,8 +225,10 @@ export function createResponse(req: SipRequest, status: number, reason?: string,
 
 /**
  * A stateless error response for a request that failed to parse (ParseResult.headers): Via,
- * From, To (with a tag added), Call-ID and CSeq are copied raw. Returns undefined when those
- * headers are missing or unsafe, in which case the request is dropped (RFC 3261 8.2 needs them).
+ * From, To (with a tag added), Call-ID and CSeq are copied raw. The top Via (where the response
+ * goes, RFC 3261 18.2.2) and CSeq (how the client matches it, 17.1.3) are required; From, To and
+ * Call-ID are copied when present (RFC 4475 3.3.1 asks for a 400 even when they are missing).
+ * Returns undefined when the response cannot be built safely; then the request is dropped.
  */
 export function buildRejectResponse(headers: Header[], status: number, reason?: string, toTag = newTag()): Buffer | undefined {
   const pick = (n: string) => headers.filter((h) => h.name === n);
@@ -235,14 +237,16 @@ export function buildRejectResponse(headers: Header[], status: number, reason?: 
   const [to] = pick('To');
   const [callId] = pick('Call-ID');
   const [cseq] = pick('CSeq');
-  if (via.length === 0 || !from || !to || !callId || !cseq) return undefined;
-  const all = [...via, from, to, callId, cseq];
+  if (via.length === 0 || !cseq) return undefined;
+  const all = [...via, cseq, ...[from, to, callId].filter((h): h is Header => h !== undefined)];
   if (all.some((h) => hasCrLfNul(h.value))) return undefined;
   const phrase = reason ?? reasonPhrase(status);
-  if (hasCrLfNul(phrase)) return undefined;
-  const toValue = /;\s*tag\s*=/i.test(to.value) ? to.value : `${to.value};tag=${toTag}`;
+  if (hasCrLfNul(phrase) || !Number.isInteger(status) || status < 300 || status > 699) return undefined;
   let s = `SIP/2.0 ${status} ${phrase}\r\n`;
   for (const v of via) s += `Via: ${v.value}\r\n`;
-  s += `From: ${from.value}\r\nTo: ${toValue}\r\nCall-ID: ${callId.value}\r\nCSeq: ${cseq.value}\r\nContent-Length: 0\r\n\r\n`;
+  if (from) s += `From: ${from.value}\r\n`;
+  if (to) s += `To: ${/;\s*tag\s*=/i.test(to.value) ? to.value : `${to.value};tag=${toTag}`}\r\n`;
+  if (callId) s += `Call-ID: ${callId.value}\r\n`;
+  s += `CSeq: ${cseq.value}\r\nContent-Length: 0\r\n\r\n`;
   return Buffer.from(s, 'utf8');
 }

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   addHeader, buildRejectResponse, createRequest, createResponse, getHeader, getHeaders, getNameAddrs, newBranch, newCallId,
@@ -8,6 +11,7 @@ import { serializeMessage } from '../../../daemon/sip/serializer.js';
 import type { NameAddr, SipRequest, SipUri } from '../../../daemon/sip/types.js';
 import { PortierError } from '../../../daemon/util/errors.js';
 
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/rfc4475');
 const uri = (user: string, host: string): SipUri => ({ scheme: 'sip', user, host, params: {}, headers: {} });
 const addr = (user: string, host: string, params: NameAddr['params'] = {}, displayName?: string): NameAddr =>
   ({ uri: uri(user, host), params, ...(displayName ? { displayName } : {}) });
@@ -144,6 +148,15 @@ describe('message helpers', () => {
     const answer = parseMessage(out ?? '');
     expect(answer.ok).toBe(true);
     expect(buildRejectResponse([{ name: 'Via', value: 'SIP/2.0/UDP h' }], 400)).toBeUndefined();
+    expect(buildRejectResponse([{ name: 'CSeq', value: '1 OPTIONS' }], 400)).toBeUndefined();
+  });
+
+  it('answers insuf.dat (no From, To or Call-ID) with a 400 carrying its Via and CSeq (RFC 4475 3.3.1)', () => {
+    const r = parseMessage(readFileSync(join(DIR, 'insuf.dat')));
+    if (r.ok || !r.headers) throw new Error('expected a rejection with headers');
+    expect(r.status).toBe(400);
+    expect(buildRejectResponse(r.headers, 400)?.toString()).toBe(
+      'SIP/2.0 400 Bad Request\r\nVia: SIP/2.0/UDP 192.0.2.95;branch=z9hG4bKkdj.insuf\r\nCSeq: 193942 INVITE\r\nContent-Length: 0\r\n\r\n');
   });
 
   it('makes branches with the magic cookie and distinct tags and Call-IDs', () => {
