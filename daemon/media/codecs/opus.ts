@@ -175,3 +175,20 @@ export function hasLbrr(packet: Uint8Array): boolean {
   const nVad = frames20 === 2 ? 2 : 3;
   return (first & (0x80 >> nVad)) !== 0;
 }
+
+/**
+ * Encoder settings from the peer's a=fmtp for Opus (RFC 7587 7.1): what it can play back
+ * (maxplaybackrate), the bitrate it wants at most (maxaveragebitrate), whether its decoder uses
+ * FEC (useinbandfec). Bad values are ignored.
+ */
+export function opusOptionsFromFmtp(fmtp: Record<string, string>, base: OpusOptions = {}): OpusOptions {
+  const out: OpusOptions = { ...base };
+  const int = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined);
+  const rate = int(fmtp.maxplaybackrate);
+  if (rate !== undefined && rate >= 8000 && rate <= 48000) out.maxPlaybackRate = rate;
+  const avg = int(fmtp.maxaveragebitrate);
+  if (avg !== undefined && avg >= 6000 && avg <= 510000) out.bitrate = Math.min(out.bitrate ?? 32000, avg);
+  if (fmtp.useinbandfec === '1') out.inbandFec = true;
+  else if (fmtp.useinbandfec === '0') out.inbandFec = false;
+  return out;
+}

@@ -163,3 +163,16 @@ describe('Opus backends', () => {
     expect(r.samples).toBe(960);
   });
 });
+
+describe('opusOptionsFromFmtp', () => {
+  it('takes maxplaybackrate, caps the bitrate at maxaveragebitrate and follows useinbandfec', async () => {
+    const { opusOptionsFromFmtp } = await import('../../../daemon/media/codecs/opus.js');
+    expect(opusOptionsFromFmtp({ maxplaybackrate: '16000', maxaveragebitrate: '20000', useinbandfec: '1' })).toEqual({
+      maxPlaybackRate: 16000,
+      bitrate: 20000,
+      inbandFec: true,
+    });
+    expect(opusOptionsFromFmtp({ maxaveragebitrate: '64000' }, { bitrate: 24000 })).toEqual({ bitrate: 24000 });
+    expect(opusOptionsFromFmtp({ useinbandfec: '0', maxplaybackrate: 'lots' })).toEqual({ inbandFec: false });
+  });
+});
