@@ -240,8 +240,14 @@ export class TransactionLayer {
       return;
     }
     const msg = parsed.message;
-    if (msg.kind === 'response') this.receiveResponse(msg, source);
-    else this.receiveRequest(msg, source, local, transport);
+    try {
+      if (msg.kind === 'response') this.receiveResponse(msg, source);
+      else this.receiveRequest(msg, source, local, transport);
+    } catch (err) {
+      // Architecture rule 5: nothing a peer sends may take the daemon down; report and carry on.
+      this.counters.dropped++;
+      this.opts.onTransportError?.(new Error(`handling a message from ${source.address}:${source.port} failed: ${err instanceof Error ? err.message : String(err)}`), transport);
+    }
   }
 
   private receiveResponse(res: SipResponse, source: Endpoint): void {
