@@ -96,8 +96,14 @@ export class JitterBuffer {
     this.accept(packet);
   }
 
-  /** The playout decision for one frame tick at media time `nowMs`. */
+  /**
+   * The playout decision for the next frame, at media time `nowMs` (call once per frame; when the
+   * media clock ticks slower than the frame rate, call it repeatedly in the same tick).
+   */
   pull(nowMs: number): PlayoutAction {
+    // Several pulls in one tick (ptime shorter than the tick) are decided at the tick's time: a
+    // frame must have arrived by then, even if it starts playing a few ms later.
+    if (!Number.isFinite(nowMs)) return { kind: 'silence' };
     this.ticksSinceDrop++;
     this.ticksSinceExpand++;
     if (!this.started && !this.tryStart(nowMs)) return { kind: 'silence' };

@@ -269,6 +269,28 @@ describe('JitterBuffer adaptation', () => {
   });
 });
 
+describe('JitterBuffer with several frames per media tick', () => {
+  it('serves two 10 ms frames per 20 ms tick back to back without concealment', () => {
+    const jb = new JitterBuffer({ frameMs: 10, clockRate: RATE });
+    const pkts = Array.from({ length: 200 }, (_, i) => pkt(i, i * 10 + 3 + (i % 5), { ts: i * 80 }));
+    let k = 0;
+    const kinds: string[] = [];
+    const seqs: number[] = [];
+    for (let t = 0; t <= 2100; t += 20) {
+      while (k < pkts.length && pkts[k].arrivalMs <= t) jb.push(pkts[k++]);
+      for (let j = 0; j < 2; j++) {
+        const a = jb.pull(t);
+        kinds.push(a.kind);
+        if (a.kind === 'play') seqs.push(a.packet.seq);
+      }
+    }
+    expect(seqs).toEqual([...Array(200).keys()]);
+    const firstPlay = kinds.indexOf('play');
+    expect(kinds.slice(firstPlay, firstPlay + 200).every((x) => x === 'play')).toBe(true);
+    expect(jb.stats().accelerateFrames + jb.stats().expandFrames).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('JitterBuffer bounded memory and robustness', () => {
   it('holds at most maxPackets under a flood of packets', () => {
     const jb = make({ maxPackets: 60 });
