@@ -66,6 +66,11 @@ describe('interop with kamailio and baresip', () => {
       expect(lab.kamailio.trace('LAB-CHALLENGE').some((l) => l.includes('REGISTER user=door'))).toBe(true);
       expect(lab.kamailio.trace('LAB-CHALLENGE').some((l) => l.includes('INVITE user=door'))).toBe(true);
       expect(call.dialog?.routeSet.length).toBeGreaterThan(0);
+      // hold: a re-INVITE with a=sendonly through the proxy; baresip answers recvonly
+      const held = await call.reinvite(sdp(port + 10).replace('a=sendrecv', 'a=sendonly'));
+      expect(held).toMatch(/a=recvonly/);
+      const resumed = await call.reinvite(sdp(port + 10));
+      expect(resumed).toMatch(/a=sendrecv/);
       const since = phone.mark();
       await call.bye();
       await phone.waitEvent('CALL_CLOSED', 5000, { since });
@@ -80,9 +85,12 @@ describe('interop with kamailio and baresip', () => {
       inc.ring();
       inc.accept(sdp(port + 12));
       await up;
-      const ended = until<string>('BYE from baresip', 5000, (resolve) => inc.on('ended', (e) => resolve(e.reason)));
-      await phone.hangup();
-      expect(await ended).toBe('remote hangup');
+      await phone.waitEvent('CALL_ESTABLISHED', 5000, { since });
+      // the door hangs up the call it answered: BYE from the UAS through the Record-Route set
+      const mark = phone.mark();
+      await inc.bye();
+      await phone.waitEvent('CALL_CLOSED', 5000, { since: mark });
+      expect(inc.state).toBe('terminated');
     } finally {
       await ua?.close();
       await lab.stop();
