@@ -104,6 +104,10 @@ const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 
 function splitLines(head: string): string[] {
   if (BARE_CR_OR_LF.test(head)) throw new Reject('the header section contains a bare CR or LF (lines end with CRLF)');
+  // RFC 3261 25.1: NUL appears only escaped, as a quoted-pair (RFC 4475 3.1.1.2 has one)
+  for (let z = head.indexOf('\0'); z >= 0; z = head.indexOf('\0', z + 1)) {
+    if (head.charCodeAt(z - 1) !== 92) throw new Reject('the header section contains a NUL byte outside a quoted-pair');
+  }
   const raw = head.split('\r\n');
   if (head.indexOf('\r\n ') < 0 && head.indexOf('\r\n\t') < 0) return raw; // nothing folded
   const out: string[] = [];

@@ -120,6 +120,11 @@ describe('parseMessage', () => {
     if (!r.ok) expect(r.reason).toMatch(reason);
   });
 
+  it('rejects a raw NUL byte in the header section but accepts an escaped one (RFC 4475 3.1.1.2)', () => {
+    expect(parseMessage(head([...BASE, 'Subject: a\0b']))).toMatchObject({ ok: false, reason: expect.stringMatching(/NUL byte/) });
+    expect(parsed(head([...BASE, 'Subject: "a\\\0b"'])).headers).toEqual([{ name: 'Subject', value: '"a\\\0b"' }]);
+  });
+
   it('rejects header names that are not tokens and lines without a colon', () => {
     expect(parseMessage(head([...BASE, 'Bad Name: x']))).toMatchObject({ ok: false, reason: expect.stringMatching(/not a token/) });
     expect(parseMessage(head([...BASE, 'NoColonHere']))).toMatchObject({ ok: false, reason: expect.stringMatching(/no colon/) });
