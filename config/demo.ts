@@ -27,6 +27,9 @@ pulse_ms = 3000
 id = "door-contact"
 driver = "sim"
 
+[demo]
+flat = true
+
 [[doors]]
 relay = "door"
 codes = ["1234"]

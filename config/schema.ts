@@ -48,6 +48,16 @@ export const sipSchema = z.strictObject({
   listen: key(hostPort(true).default('0.0.0.0:5060'), {
     description: 'local address and port for SIP (port 0: any free port)',
   }),
+  tls_cert_file: key(z.string().min(1).optional(), {
+    description: 'tls: PEM certificate presented to the PBX (needed to take calls over TLS)',
+    example: '"/etc/portier/tls/cert.pem"',
+  }),
+  tls_key_file: key(z.string().min(1).optional(), { description: 'tls: PEM private key of tls_cert_file', example: '"/etc/portier/tls/key.pem"' }),
+  tls_ca_file: key(z.string().min(1).optional(), {
+    description: "tls: PEM CA bundle that signs the PBX's certificate (default: the system's CAs)",
+    example: '"/etc/portier/tls/pbx-ca.pem"',
+  }),
+  tls_verify: key(z.boolean().default(true), { description: "tls: check the PBX's certificate and name" }),
   expires: key(z.number().int().min(60).max(86400).default(600), { description: 'registration lifetime asked for', unit: 's' }),
   t1_ms: key(z.number().int().min(50).max(10000).default(500), { description: 'RFC 3261 T1: round-trip estimate', unit: 'ms' }),
   t2_ms: key(z.number().int().min(500).max(60000).default(4000), { description: 'RFC 3261 T2: maximum retransmit interval', unit: 'ms' }),

@@ -1,20 +1,28 @@
 /**
- * The daemon: config -> HAL -> (user agent -> intercom) -> panel; readiness and shutdown.
+ * The daemon: config -> HAL -> user agent -> intercom -> panel; readiness and shutdown.
  */
 import { mkdirSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/load.js';
 import { parseHostPort } from '../config/schema-fields.js';
-import { createButton, createCapture, createInput, createLed, createPlayback, createRelay } from '../hal/registry.js';
-import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from '../hal/types.js';
+import { openDevices } from './devices.js';
+import { callMediaDepsFrom, registerIntercomRoutes } from './intercom-routes.js';
+import { DemoFlat } from './intercom/demo-flat.js';
+import { DoorAudio } from './intercom/door-audio.js';
+import { watchDoorContacts } from './intercom/door-contact.js';
+import { EventLog } from './intercom/event-log.js';
+import { Intercom } from './intercom/intercom.js';
+import { MediaClock } from './media/media-clock.js';
 import type { ApiController } from './panel/api.js';
 import { createPanel } from './panel/index.js';
 import { startHttpServer, type HttpServer } from './panel/server.js';
+import { startSip, type SipStack } from './start-sip.js';
 import { StatusHub } from './status-hub.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { PortierError } from './util/errors.js';
 import type { Logger } from './util/log.js';
 import { SdNotify } from './util/sd-notify.js';
 import { version } from './util/version.js';
+import type { Button, Relay } from '../hal/types.js';
 
 export interface DaemonOptions {
   config: ResolvedConfig;
@@ -25,9 +33,13 @@ export interface DaemonOptions {
 
 export interface Daemon {
   readonly httpPort: number;
+  readonly sipPort: number;
   readonly hub: StatusHub;
   readonly buttons: Map<string, Button>;
   readonly relays: Map<string, Relay>;
+  readonly intercom: Intercom;
+  readonly events: EventLog;
+  readonly demoFlat: DemoFlat | null;
   close(): Promise<void>;
 }
 
@@ -36,7 +48,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const clock = opts.clock ?? systemClock;
   const started = Date.now();
   const notify = new SdNotify(log, opts.env);
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'error while closing');
+      }
+    }
+  };
 
   try {
     mkdirSync(config.state_dir, { recursive: true, mode: 0o750 });
@@ -44,98 +65,127 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     throw new PortierError('CONFIG_INVALID', `cannot create state_dir ${config.state_dir}: ${(err as Error).message}`);
   }
 
-  const ctx = { clock };
-  const buttons = new Map<string, Button>(config.buttons.map((b) => [b.id, createButton(b, ctx)]));
-  const relays = new Map<string, Relay>(config.relays.map((r) => [r.id, createRelay(r, ctx)]));
-  const inputs = new Map<string, Input>(config.inputs.map((i) => [i.id, createInput(i, ctx)]));
-  const leds = new Map<string, Led>(config.leds.map((l) => [l.id, createLed(l, ctx)]));
-  const capture: AudioCapture = createCapture(config.audio.capture, config.audio.sample_rate);
-  const playback: AudioPlayback = createPlayback(config.audio.playback, config.audio.sample_rate);
-  const devices = [...buttons.values(), ...relays.values(), ...inputs.values(), ...leds.values(), capture, playback];
-  for (const dev of devices) {
-    await dev.open();
-    closers.push(() => dev.close());
-  }
-  const pulseMs = new Map(config.relays.map((r) => [r.id, r.pulse_ms]));
-
   const hub = new StatusHub();
   hub.onListenerError = (ev, err) => log.error({ err, event: ev }, 'status listener failed');
-  const publishDevices = () => {
-    hub.set('buttons', Object.fromEntries([...buttons].map(([id, b]) => [id, { pressed: b.pressed, driver: b.driver }])));
-    hub.set('relays', Object.fromEntries([...relays].map(([id, r]) => [id, { state: r.state, driver: r.driver }])));
-    hub.set('inputs', Object.fromEntries([...inputs].map(([id, i]) => [id, { active: i.active, driver: i.driver }])));
-    hub.set('leds', Object.fromEntries([...leds].map(([id, l]) => [id, { lit: l.lit, driver: l.driver }])));
-  };
-  publishDevices();
-  hub.set('sip', { registration: 'unregistered', registrar: config.sip.registrar ?? null });
-  hub.set('calls', []);
-  hub.set('audio', { capture: capture.driver, playback: playback.driver, sample_rate: config.audio.sample_rate });
+  const events = new EventLog({
+    dir: config.state_dir,
+    maxBytes: config.intercom.event_log_max_bytes,
+    files: config.intercom.event_log_files,
+    onError: (err) => log.error({ err: err.message }, 'cannot write the event log; keeping events in memory'),
+  });
+  events.load();
+  events.events.on('event', (ev) => hub.emit('event', ev));
 
-  for (const b of buttons.values()) {
-    b.events.on('press', publishDevices);
-    b.events.on('release', publishDevices);
-    b.events.onListenerError = (ev, err) => log.error({ err, event: ev, button: b.id }, 'button listener failed');
-    b.events.on('press', (e) => log.info({ button: e.id, source: e.source }, 'button pressed'));
-    b.events.on('longPress', (e) => log.info({ button: e.id, heldMs: e.heldMs }, 'button long press'));
+  try {
+    const devices = await openDevices(config, clock, log, hub);
+    closers.push(() => devices.close());
+    const mediaClock = new MediaClock({ clock, intervalMs: 20 });
+    closers.push(() => mediaClock.stop());
+    const audio = new DoorAudio(devices.capture, devices.playback, mediaClock);
+    closers.push(() => audio.stop());
+
+    const sip: SipStack = await startSip(config, log, clock);
+    closers.push(() => sip.ua.close());
+    hub.set('sip', { registration: config.sip.registrar ? 'registering' : 'unregistered', registrar: config.sip.registrar ?? null, listen: `${sip.transport.local.address}:${sip.transport.local.port}`, transport: config.sip.transport });
+    sip.ua.on('registration', (e) => {
+      hub.set('sip', { ...(hub.get('sip') as object), registration: e.state, ...(e.reason ? { reason: e.reason } : { reason: null }) });
+      events.append('registration', { state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
+      notify.status(`registration ${e.state}${e.reason ? `: ${e.reason}` : ''}`);
+      log.info({ state: e.state, reason: e.reason }, 'registration');
+    });
+    await sip.ua.start();
+
+    const intercom = new Intercom({
+      config,
+      ua: sip.ua,
+      clock,
+      media: callMediaDepsFrom(config, sip, clock, mediaClock),
+      audio,
+      relays: devices.relays,
+      events,
+      hub,
+      log: log.child({ module: 'intercom' }),
+    });
+    closers.push(() => intercom.close());
+    for (const b of devices.buttons.values()) b.events.on('press', (e) => intercom.press(e.id, e.source));
+    closers.push(watchDoorContacts(config.doors, devices.inputs, clock, events));
+
+    let demoFlat: DemoFlat | null = null;
+    if (config.demo.flat) {
+      demoFlat = await DemoFlat.start({
+        clock,
+        log: log.child({ module: 'demo-flat' }),
+        answerMs: config.demo.flat_answer_ms,
+        toneHz: config.demo.flat_tone_hz,
+        codecs: config.media.codecs,
+        rtpPorts: config.media.rtp_ports,
+        stateDir: config.state_dir,
+        sampleRate: config.audio.sample_rate,
+      });
+      closers.push(() => demoFlat!.close());
+      // buttons without targets call the demo flat
+      for (const b of config.buttons) if (b.call.length === 0) b.call = [demoFlat.uri];
+      log.info({ uri: demoFlat.uri }, 'demo flat is listening');
+    }
+
+    const pulseMs = new Map(config.relays.map((r) => [r.id, r.pulse_ms]));
+    const controller: ApiController = {
+      health: () => ({ ok: true, version: version() }),
+      status: () => ({
+        version: version(),
+        uptime_s: Math.round((Date.now() - started) / 1000),
+        ...hub.snapshot(),
+        sip_counters: sip.ua.stats(),
+        media_clock: mediaClock.stats(),
+        events: events.recent(5),
+      }),
+      pressButton(id) {
+        const b = devices.buttons.get(id);
+        if (!b) throw new PortierError('NOT_FOUND', `no button "${id}" (buttons: ${[...devices.buttons.keys()].join(', ') || 'none'})`);
+        b.press();
+      },
+      pulseRelay(id, ms) {
+        const r = devices.relays.get(id);
+        if (!r) throw new PortierError('NOT_FOUND', `no relay "${id}" (relays: ${[...devices.relays.keys()].join(', ') || 'none'})`);
+        const duration = ms ?? pulseMs.get(id)!;
+        r.pulse(duration);
+        return { ms: duration };
+      },
+    };
+
+    const panel = createPanel({ controller, hub, config, log, extend: (api) => registerIntercomRoutes(api, { intercom, events, demoFlat }) });
+    const listen = parseHostPort(config.panel.listen)!;
+    const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port);
+    panel.attach(http.server);
+    closers.push(() => http.close());
+    closers.push(() => panel.close());
+    log.info({ listen: `${listen.host}:${http.port}`, sip: `${sip.transport.local.address}:${sip.transport.local.port}`, version: version() }, 'panel and API listening');
+    events.append('started', { version: version() });
+    notify.ready(config.sip.registrar ? 'serving; registering' : 'serving');
+
+    let closing: Promise<void> | null = null;
+    return {
+      httpPort: http.port,
+      sipPort: sip.transport.local.port,
+      hub,
+      buttons: devices.buttons,
+      relays: devices.relays,
+      intercom,
+      events,
+      demoFlat,
+      close() {
+        closing ??= (async () => {
+          notify.stopping();
+          events.append('stopped', {});
+          await closeAll();
+          notify.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    notify.close();
+    throw err;
   }
-  for (const r of relays.values()) {
-    r.events.on('change', (e) => log.info({ relay: e.id, state: e.state }, 'relay changed'));
-    r.events.on('change', publishDevices);
-  }
-  for (const i of inputs.values()) {
-    i.events.on('change', (e) => log.info({ input: e.id, active: e.active }, 'input changed'));
-    i.events.on('change', publishDevices);
-  }
-
-  const controller: ApiController = {
-    health: () => ({ ok: true, version: version() }),
-    status: () => ({
-      version: version(),
-      uptime_s: Math.round((Date.now() - started) / 1000),
-      ...hub.snapshot(),
-    }),
-    pressButton(id) {
-      const b = buttons.get(id);
-      if (!b) throw new PortierError('NOT_FOUND', `no button "${id}" (buttons: ${[...buttons.keys()].join(', ') || 'none'})`);
-      b.press();
-    },
-    pulseRelay(id, ms) {
-      const r = relays.get(id);
-      if (!r) throw new PortierError('NOT_FOUND', `no relay "${id}" (relays: ${[...relays.keys()].join(', ') || 'none'})`);
-      const duration = ms ?? pulseMs.get(id)!;
-      r.pulse(duration);
-      return { ms: duration };
-    },
-  };
-
-  const panel = createPanel({ controller, hub, config, log });
-  const listen = parseHostPort(config.panel.listen)!;
-  const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port);
-  panel.attach(http.server);
-  closers.push(() => http.close());
-  closers.push(() => panel.close());
-  log.info({ listen: `${listen.host}:${http.port}`, version: version() }, 'panel and API listening');
-  notify.ready('serving');
-
-  let closing: Promise<void> | null = null;
-  return {
-    httpPort: http.port,
-    hub,
-    buttons,
-    relays,
-    close() {
-      closing ??= (async () => {
-        notify.stopping();
-        for (const close of closers.reverse()) {
-          try {
-            await close();
-          } catch (err) {
-            log.warn({ err: (err as Error).message }, 'error while closing');
-          }
-        }
-        notify.close();
-      })();
-      return closing;
-    },
-  };
 }

@@ -1,0 +1,59 @@
+/**
+ * The intercom's API routes (authenticated, under /api): hang up, open a door, the event log, and
+ * the demo flat's DTMF keypad.
+ */
+import type { Hono } from 'hono';
+import type { ResolvedConfig } from '../config/load.js';
+import type { CallMediaDeps } from './intercom/call-media.js';
+import type { DemoFlat } from './intercom/demo-flat.js';
+import type { EventLog } from './intercom/event-log.js';
+import type { Intercom } from './intercom/intercom.js';
+import type { MediaClock } from './media/media-clock.js';
+import { PortAllocator } from './media/rtp-socket.js';
+import { jsonObject } from './panel/api.js';
+import type { SipStack } from './start-sip.js';
+import type { Clock } from './util/clock.js';
+import { PortierError } from './util/errors.js';
+
+export function callMediaDepsFrom(config: ResolvedConfig, sip: SipStack, clock: Clock, mediaClock: MediaClock): Omit<CallMediaDeps, 'capture' | 'playback'> {
+  return {
+    allocator: new PortAllocator(config.media.rtp_ports),
+    bindAddress: sip.bindAddress,
+    sdpAddress: sip.mediaAddress,
+    codecs: config.media.codecs,
+    clock,
+    mediaClock,
+    rtpTimeoutMs: config.media.rtp_timeout_s * 1000,
+  };
+}
+
+export function registerIntercomRoutes(api: Hono, d: { intercom: Intercom; events: EventLog; demoFlat: DemoFlat | null }): void {
+  api.post('/calls/hangup', async (c) => {
+    await jsonObject(c);
+    if (!d.intercom.hangup('hung up through the API')) throw new PortierError('NOT_FOUND', 'there is no call to hang up');
+    return c.json({ ok: true });
+  });
+
+  api.post('/doors/:relay/open', async (c) => {
+    await jsonObject(c);
+    return c.json({ ok: true, ...d.intercom.openDoor(c.req.param('relay'), 'api') });
+  });
+
+  api.get('/events', (c) => {
+    const raw = c.req.query('limit');
+    const limit = raw === undefined ? 50 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new PortierError('BAD_REQUEST', '"limit" must be an integer from 1 to 1000');
+    return c.json({ events: d.events.recent(limit) });
+  });
+
+  api.post('/demo/flat/dtmf', async (c) => {
+    if (!d.demoFlat) throw new PortierError('NOT_FOUND', 'the demo flat is not running (it runs with the built-in demo, or demo.flat = true)');
+    const body = await jsonObject(c);
+    const digits = body.digits;
+    if (typeof digits !== 'string' || !/^[0-9*#A-D]{1,32}$/.test(digits)) {
+      throw new PortierError('BAD_REQUEST', '"digits" must be 1-32 of 0-9, *, #, A-D');
+    }
+    d.demoFlat.sendDtmf(digits);
+    return c.json({ ok: true, digits });
+  });
+}
