@@ -230,6 +230,21 @@ describe('JitterBuffer adaptation', () => {
     expect(jb.stats().expandFrames).toBeGreaterThanOrEqual(4);
   });
 
+  it('follows a sender clock drift in either direction without losing frames', () => {
+    for (const ppm of [-500, 500]) {
+      const jb = make();
+      const r = prng(3);
+      // the sender's 20 ms frames last 20 * (1 + ppm/1e6) ms of receiver time; 2 min of audio
+      const pkts = stream(0, 6000, (i) => 10 + 4 * r() + i * FRAME * ppm * 1e-6);
+      const ticks = drive(jb, pkts, 0, 6000 * FRAME + 1000);
+      const s = jb.stats();
+      expect(s.late).toBe(0);
+      // the drift is 60 ms over the call: about three frames of expand or accelerate, not more
+      expect(s.expandFrames + s.accelerateFrames).toBeLessThanOrEqual(8);
+      expect(playedSeqs(ticks).length).toBeGreaterThanOrEqual(6000 - 4);
+    }
+  });
+
   it('re-anchors after a silence (DTX) gap without loss and without carrying the gap as delay', () => {
     const jb = make();
     // talk spurt 1: seq 0..49; 3 s of silence; talk spurt 2: seq 50..99 with timestamps 3 s ahead
