@@ -170,6 +170,42 @@ export interface AuthorizeRequest {
   body?: Uint8Array;
 }
 
+export interface CredentialOptions extends AuthorizeRequest {
+  username: string;
+  password: string;
+  /** required for qop and -sess algorithms */
+  cnonce?: string;
+  /** nonce-count, 1 for the first request with this nonce */
+  nc?: number;
+}
+
+/**
+ * The Authorization / Proxy-Authorization value answering `challenge` (RFC 7616 3.4): qop=auth
+ * when offered, else auth-int, else no qop (RFC 2069 mode). Throws PortierError when the challenge
+ * offers only qop values we do not support, or a value contains CR/LF.
+ */
+export function buildCredentials(challenge: DigestChallenge, o: CredentialOptions): string {
+  let qop: 'auth' | 'auth-int' | undefined;
+  if (challenge.qop.includes('auth')) qop = 'auth';
+  else if (challenge.qop.includes('auth-int')) qop = 'auth-int';
+  else if (challenge.qop.length > 0) {
+    throw new PortierError('SIP_AUTH_FAILED', `The server offers only qop "${challenge.qop.join(', ')}", which is not supported.`);
+  }
+  const needsCnonce = qop !== undefined || challenge.algorithm.endsWith('-sess');
+  const cnonce = needsCnonce ? (o.cnonce ?? randomBytes(12).toString('hex')) : undefined;
+  const nc = qop ? (o.nc ?? 1).toString(16).padStart(8, '0') : undefined;
+  const response = digestResponse({
+    algorithm: challenge.algorithm, username: o.username, password: o.password, realm: challenge.realm,
+    nonce: challenge.nonce, method: o.method, uri: o.uri, qop, nc, cnonce, body: o.body,
+  });
+  return formatCredentials({
+    username: o.username, realm: challenge.realm, nonce: challenge.nonce, uri: o.uri, response,
+    // RFC 7616 3.4: echo the algorithm the challenge named (absent means MD5)
+    algorithm: challenge.params.algorithm !== undefined ? challenge.algorithm : undefined,
+    cnonce, opaque: challenge.opaque, qop, nc, params: {},
+  });
+}
+
 /**
  * A UAC's credentials for one user: answers challenges with Authorization values, counting nc per
  * nonce (RFC 7616 3.4: the count rises with every request that reuses the nonce).
@@ -184,29 +220,16 @@ export class DigestClient {
 
   /** The Authorization / Proxy-Authorization value answering `challenge` for this request. */
   authorize(challenge: DigestChallenge, req: AuthorizeRequest): string {
-    let qop: 'auth' | 'auth-int' | undefined;
-    if (challenge.qop.includes('auth')) qop = 'auth';
-    else if (challenge.qop.includes('auth-int')) qop = 'auth-int';
-    else if (challenge.qop.length > 0) {
-      throw new PortierError('SIP_AUTH_FAILED', `The server offers only qop "${challenge.qop.join(', ')}", which is not supported.`);
+    const usesNc = challenge.qop.includes('auth') || challenge.qop.includes('auth-int');
+    let nc: number | undefined;
+    if (usesNc) {
+      nc = (this.counts.get(challenge.nonce) ?? 0) + 1;
+      if (this.counts.size >= 64 && !this.counts.has(challenge.nonce)) this.counts.clear(); // bounded
+      this.counts.set(challenge.nonce, nc);
     }
-    let nc: string | undefined;
-    let cnonce: string | undefined;
-    if (qop || challenge.algorithm.endsWith('-sess')) cnonce = this.cnonce();
-    if (qop) {
-      const n = (this.counts.get(challenge.nonce) ?? 0) + 1;
-      if (this.counts.size > 64 && !this.counts.has(challenge.nonce)) this.counts.clear();
-      this.counts.set(challenge.nonce, n);
-      nc = n.toString(16).padStart(8, '0');
-    }
-    const response = digestResponse({
-      algorithm: challenge.algorithm, username: this.username, password: this.password, realm: challenge.realm,
-      nonce: challenge.nonce, method: req.method, uri: req.uri, qop, nc, cnonce, body: req.body,
-    });
-    return formatCredentials({
-      username: this.username, realm: challenge.realm, nonce: challenge.nonce, uri: req.uri, response,
-      algorithm: challenge.params.algorithm !== undefined ? challenge.algorithm : undefined,
-      cnonce, opaque: challenge.opaque, qop, nc, params: {},
+    const needsCnonce = usesNc || challenge.algorithm.endsWith('-sess');
+    return buildCredentials(challenge, {
+      ...req, username: this.username, password: this.password, nc, ...(needsCnonce ? { cnonce: this.cnonce() } : {}),
     });
   }
 }

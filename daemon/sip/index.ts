@@ -14,6 +14,6 @@ export { checkRequest, type CheckOptions, type CheckRejection } from './validate
 export { StreamFramer, type StreamFramerOptions, type FramerOutput } from './stream-framer.js';
 export {
   parseChallenge, pickChallenge, parseCredentials, formatCredentials, formatChallenge, digestResponse, verifyDigest,
-  DigestClient, type DigestAlgorithm, type DigestChallenge, type DigestCredentials, type DigestInput, type AuthorizeRequest,
+  DigestClient, buildCredentials, type CredentialOptions, type DigestAlgorithm, type DigestChallenge, type DigestCredentials, type DigestInput, type AuthorizeRequest,
 } from './digest.js';
 export { runSipCheck, type SipCheckResult } from './sip-check.js';

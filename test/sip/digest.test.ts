@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DigestClient, digestResponse, formatChallenge, parseChallenge, parseCredentials, pickChallenge, verifyDigest,
+  DigestClient, buildCredentials, digestResponse, formatChallenge, parseChallenge, parseCredentials, pickChallenge, verifyDigest,
 } from '../../daemon/sip/digest.js';
 
 // RFC 7616 3.9.1
@@ -53,6 +53,19 @@ describe('digest authentication', () => {
       response: '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
     });
     expect(value).toMatch(/qop=auth, nc=00000001/);
+  });
+
+  it('builds RFC 2617 3.5 credentials statelessly with an explicit cnonce and nc', () => {
+    const ch = parseChallenge('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"');
+    if (!ch.ok) throw new Error(ch.reason);
+    expect(buildCredentials(ch.value, { method: 'GET', uri: '/dir/index.html', username: 'Mufasa', password: 'Circle Of Life', cnonce: '0a4f113b', nc: 1 }))
+      .toBe('Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", response="6629fae49393a05397450978507c4ef1", cnonce="0a4f113b", opaque="5ccc069c403ebaf9f0171e9517f40e41", qop=auth, nc=00000001');
+  });
+
+  it('refuses a challenge that offers only an unknown qop', () => {
+    const ch = parseChallenge('Digest realm="r", nonce="n", qop="auth-conf"');
+    if (!ch.ok) throw new Error(ch.reason);
+    expect(() => new DigestClient('u', 'p').authorize(ch.value, { method: 'REGISTER', uri: 'sip:r' })).toThrow(/qop/);
   });
 
   it('counts nc up per nonce and restarts at 1 for a new nonce', () => {
