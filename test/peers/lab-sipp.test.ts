@@ -79,6 +79,20 @@ describe('peer lab: sipp against kamailio and baresip', () => {
     expect(sippStep(r.stats, '200', true)?.retrans).toBeGreaterThanOrEqual(2);
   });
 
+  test('builtin uas with -rtp_echo sends a phone its own tone back', async () => {
+    const a = await lab.phone({ user: '100', tone: 1100, codecs: ['pcmu'], register: false });
+    const uas = await lab.startSipp({ scenario: 'uas', rtpEcho: true });
+    await uas.ready();
+    await a.dial(uas.uri('echo'));
+    await a.waitEvent('CALL_ESTABLISHED', 5000);
+    await new Promise((r) => setTimeout(r, 1500));
+    await a.hangup();
+    await a.waitEvent('CALL_CLOSED', 3000);
+    const r = await uas.stop(); // the builtin uas would linger 4 s in its timewait
+    expect(r.stats.steps.find((s) => s.name === 'BYE')?.messages, uas.describe()).toBe(1);
+    expect(toneSeconds(await a.lastRecording(), 1100)).toBeGreaterThanOrEqual(1);
+  });
+
   test('OPTIONS flood: 200 OPTIONS at 200/s to the proxy are all answered', async () => {
     const r = await lab.sipp({ scenario: 'options-flood.xml', target: lab.registrar, service: 'lab', calls: 200, rate: 200, recvTimeoutMs: 2000 });
     expect(r.code, r.errors).toBe(0);

@@ -102,6 +102,24 @@ export class PeerProcess {
     return tailText(this.log(), lines);
   }
 
+  /** Pid of the program itself (the child of `timeout`), or undefined once it is gone. */
+  programPid(): number | undefined {
+    try {
+      const kids = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      return kids.length > 0 ? Number(kids[0]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Send a signal to the program itself (`timeout` forwards only TERM/INT/HUP/QUIT/ALRM). */
+  signalProgram(sig: NodeJS.Signals): boolean {
+    const pid = this.programPid();
+    if (pid === undefined) return false;
+    signalPid(pid, sig);
+    return true;
+  }
+
   /** Pids of every live process in this peer's process group (pgid = leader pid). */
   groupPids(): number[] {
     return processGroupMembers(this.pid);

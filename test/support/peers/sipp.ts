@@ -201,17 +201,16 @@ export class SippRun {
     return this.result();
   }
 
-  /** Ask sipp for a soft stop (SIGUSR1), then make sure the group is gone. */
+  /**
+   * Stop sipp now but keep its final screens: SIGUSR1 (soft stop: no new calls), and if it is
+   * still running after 300 ms (e.g. in a timewait), SIGTERM, on which it prints them too;
+   * then the group is killed.
+   */
   async stop(): Promise<SippResult> {
-    if (this.proc.running) {
-      try {
-        process.kill(this.proc.pid, 'SIGUSR1');
-      } catch {
-        /* gone */
-      }
-      await Promise.race([this.proc.exited, sleep(2000)]);
+    if (this.proc.running && this.proc.signalProgram('SIGUSR1')) {
+      await Promise.race([this.proc.exited, sleep(300)]);
     }
-    await this.proc.stop(1000);
+    await this.proc.stop(1500);
     return this.result();
   }
 
@@ -220,7 +219,9 @@ export class SippRun {
       const f = readdirSync(this.opts.dir).find((n) => n.endsWith(suffix));
       return f ? readFileSync(join(this.opts.dir, f), 'utf8') : '';
     };
-    const screen = read('_screen.log');
+    const log = this.proc.log();
+    // -trace_screen writes its file at a normal end; after a forced stop the screens are on stdout
+    const screen = read('_screen.log') || log;
     const code = this.proc.code ?? null;
     return {
       code,
@@ -229,7 +230,7 @@ export class SippRun {
       screen,
       errors: read('_errors.log'),
       messages: read('_messages.log'),
-      log: this.proc.log(),
+      log,
       dir: this.opts.dir,
     };
   }
