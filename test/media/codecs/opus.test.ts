@@ -176,3 +176,63 @@ describe('opusOptionsFromFmtp', () => {
     expect(opusOptionsFromFmtp({ useinbandfec: '0', maxplaybackrate: 'lots' })).toEqual({ inbandFec: false });
   });
 });
+
+describe('hasLbrr against libopus itself', () => {
+  /** Ground truth: FEC decoding of packet k differs from plain concealment only if it carries LBRR. */
+  function fecDiffersFromPlc(pkts: Uint8Array[], k: number): boolean {
+    const a = new OpusWasmDecoder(48000, 1);
+    const b = new OpusWasmDecoder(48000, 1);
+    for (let i = 0; i < k; i++) {
+      a.decode(pkts[i], 5760);
+      b.decode(pkts[i], 5760);
+    }
+    const x = a.decode(pkts[k], 960, true)!;
+    const y = b.decode(null, 960)!;
+    a.close();
+    b.close();
+    return x.some((v, i) => v !== y[i]);
+  }
+
+  it('never claims FEC that libopus does not use, and agrees on at least 95% of mono and stereo packets', async () => {
+    const { createRequire } = await import('node:module');
+    const { Encoder } = createRequire(import.meta.url)('@evan/opus') as {
+      Encoder: new (o: object) => { encode(b: Int16Array): Uint8Array; bitrate: number; inband_fec: boolean; packet_loss: number };
+    };
+    const stereo = new Encoder({ channels: 2, sample_rate: 48000, application: 'voip' });
+    stereo.bitrate = 40000;
+    stereo.inband_fec = true;
+    stereo.packet_loss = 10;
+    const mono = codec();
+    const rnd = prng(5);
+    const seqs: Uint8Array[][] = [[], []];
+    let ph = 0;
+    for (let f = 0; f < 60; f++) {
+      const m = new Int16Array(960);
+      const s = new Int16Array(1920);
+      for (let i = 0; i < 960; i++) {
+        ph += (2 * Math.PI * (200 + 80 * Math.sin(f / 7))) / 48000;
+        const v = Math.round(7000 * Math.sin(ph) * (0.5 + 0.5 * Math.sin(f / 3)) + 1500 * (rnd() - 0.5));
+        m[i] = v;
+        s[2 * i] = v;
+        s[2 * i + 1] = Math.round(v * 0.7);
+      }
+      seqs[0].push(mono.encode(m));
+      seqs[1].push(stereo.encode(s));
+    }
+    for (const pkts of seqs) {
+      let agree = 0;
+      let claimed = 0;
+      for (let k = 1; k < pkts.length; k++) {
+        const truth = fecDiffersFromPlc(pkts, k);
+        const ours = hasLbrr(pkts[k]);
+        if (ours) {
+          claimed++;
+          expect(truth).toBe(true);
+        }
+        if (ours === truth) agree++;
+      }
+      expect(claimed).toBeGreaterThan(10);
+      expect(agree / (pkts.length - 1)).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+});
