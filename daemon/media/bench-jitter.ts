@@ -75,6 +75,7 @@ export function replayTrace(rows: TraceRow[], opts: ReplayOptions = {}): ReplayR
     .sort((x, y) => x.arrivalMs! - y.arrivalMs! || x.seq - y.seq);
   const payload = new Uint8Array((frameMs * samplesPerMs) | 0);
   const playout = new Map<number, number>();
+  const traceSeq = new Map<MediaPacket, number>();
   if (!arrivals.length) return { playout, expandFrames: 0, accelerateFrames: 0 };
   const lastArrival = arrivals[arrivals.length - 1].arrivalMs!;
   const endMs = lastArrival + 2000;
@@ -91,13 +92,13 @@ export function replayTrace(rows: TraceRow[], opts: ReplayOptions = {}): ReplayR
         payload,
         arrivalMs: r.arrivalMs!,
       };
+      traceSeq.set(pkt, r.seq);
       jb.push(pkt);
     }
     const a = jb.pull(t);
     if (a.kind === 'play') {
-      // traces are shorter than 65536 frames, so the 16-bit seq maps back uniquely
-      const seq = (a.packet.seq - SEQ_BASE) & 0xffff;
-      if (!playout.has(seq)) playout.set(seq, t);
+      const seq = traceSeq.get(a.packet);
+      if (seq !== undefined && !playout.has(seq)) playout.set(seq, t);
     }
   }
   const s = jb.stats();
