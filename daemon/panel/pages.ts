@@ -24,7 +24,7 @@ function head(title: string, cssVersion: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="${ICON}">
 <link rel="stylesheet" href="/assets/app.css?v=${escapeHtml(cssVersion)}">
@@ -51,6 +51,7 @@ password_hash = "scrypt$…"</code></pre>
     : `<h1>Log in</h1>
 ${o.error ? `<p class="alert" role="alert" id="login-error">${escapeHtml(o.error)}</p>` : ''}
 <form method="post" action="/login" class="login-form">
+<input type="text" name="username" autocomplete="username" value="portier" hidden>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus${o.retryAfterS ? ' disabled' : ''}>
 <button type="submit" class="primary"${o.retryAfterS ? ' disabled' : ''}>Log in</button>

@@ -34,7 +34,7 @@ function html(c: Context, body: string, status: 200 | 401 | 403 | 429 = 200): Re
   c.header('Content-Security-Policy', CSP);
   c.header('X-Frame-Options', 'DENY');
   c.header('X-Content-Type-Options', 'nosniff');
-  c.header('Referrer-Policy', 'no-referrer');
+  c.header('Referrer-Policy', 'same-origin');
   c.header('Cache-Control', 'no-store');
   return c.html(body, status);
 }

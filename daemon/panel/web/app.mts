@@ -6,7 +6,7 @@ import { LiveConnection, type ConnState } from './connection.mjs';
 import { hangUp, openDoor, pressButton, type ApiAnswer } from './controls.mjs';
 import { byId, fill, fmtDuration, fmtTime, h } from './dom.mjs';
 import { JitterGraph } from './graph.mjs';
-import { applyMessage, buttonIds, currentCall, devices, doors, eventView, levelFraction, registration, type CallView, type Status } from './model.mjs';
+import { applyMessage, buttonIds, codeLock, currentCall, devices, doors, eventView, levelFraction, registration, type CallView, type Status } from './model.mjs';
 
 const state: { status: Status; events: unknown[]; receivedAt: number } = { status: {}, events: [], receivedAt: 0 };
 const confirming = new Set<string>();
@@ -104,6 +104,7 @@ function renderCall(): void {
       ['Direction', c.direction || '—'],
       ['Codec', c.codec || '—'],
     ];
+    if (c.endReason) facts.push(['Ended', c.endReason]);
     fill(
       body,
       h('p', { class: 'row-main' }, badge(c.state, callTone(c), 'call-state'), h('span', { class: 'duration', id: 'call-duration' }, duration(c))),
@@ -114,7 +115,15 @@ function renderCall(): void {
   byId('level-out').style.width = `${Math.round(levelFraction(c?.active ? c.levels.out : null) * 100)}%`;
   const j = c?.jitter;
   byId('jitter-legend').textContent = j
-    ? `Buffer ${j.depthMs ?? '—'} ms · lost ${j.lost ?? 0} · late ${j.late ?? 0}`
+    ? [
+        `Buffer ${j.depthMs ?? '—'} ms${j.depthFrames !== null ? ` (${j.depthFrames} frames)` : ''}`,
+        j.jitterMs !== null ? `jitter ${j.jitterMs} ms` : '',
+        j.lossPct !== null ? `loss ${j.lossPct}%` : '',
+        `concealed ${j.lost ?? 0}`,
+        `late ${j.late ?? 0}`,
+      ]
+        .filter(Boolean)
+        .join(' · ')
     : c?.active
       ? 'No jitter figures for this call yet.'
       : 'The jitter graph fills during a call.';
@@ -154,8 +163,10 @@ function sampleGraph(): void {
 
 function renderDoors(): void {
   const list = doors(state.status);
+  const lock = codeLock(state.status);
   fill(
     byId('door-list'),
+    lock.locked ? h('li', { class: 'alert', id: 'code-lock' }, `Door codes locked for ${lock.forS} s after ${lock.failures} wrong codes.`) : null,
     list.length === 0 ? h('li', { class: 'muted' }, 'No doors configured.') : null,
     list.map((d) => {
       const key = `door-${d.relay}`;
@@ -227,6 +238,23 @@ function render(what: string | null = 'all'): void {
   if (what === 'all' || what === 'snapshot' || what === 'event') renderEvents();
 }
 
+/** The daemon's event log (kept across restarts) fills the list; live events append to it. */
+async function loadEventLog(): Promise<void> {
+  try {
+    const res = await fetch('/api/events?limit=30', { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) return;
+    const body = (await res.json()) as { events?: unknown };
+    if (!Array.isArray(body.events)) return;
+    const logged = [...body.events].reverse(); // newest first -> oldest first
+    const lastTime = String((logged[logged.length - 1] as { time?: unknown } | undefined)?.time ?? '');
+    const newer = state.events.filter((e) => String((e as { time?: unknown }).time ?? '') > lastTime);
+    state.events = [...logged, ...newer].slice(-50);
+    renderEvents();
+  } catch {
+    /* the live events still show */
+  }
+}
+
 function showConn(s: ConnState): void {
   const el = byId('conn');
   document.body.classList.toggle('stale', s.kind !== 'live');
@@ -248,6 +276,7 @@ function main(): void {
   const conn = new LiveConnection({
     onMessage(msg) {
       const what = applyMessage(state, msg);
+      if (what === 'snapshot') void loadEventLog();
       if (what === 'calls' || what === 'snapshot') state.receivedAt = Date.now();
       if (what) render(what);
     },

@@ -11,8 +11,17 @@ export interface CallView {
   peer: string;
   codec: string;
   durationS: number | null;
+  endReason: string;
   levels: { in: number | null; out: number | null };
-  jitter: { depthMs: number | null; lost: number | null; late: number | null } | null;
+  /** depthMs: the buffer's delay target; lost: frames concealed (cumulative); late: late packets (cumulative) */
+  jitter: {
+    depthMs: number | null;
+    depthFrames: number | null;
+    lost: number | null;
+    late: number | null;
+    lossPct: number | null;
+    jitterMs: number | null;
+  } | null;
   active: boolean;
 }
 
@@ -34,6 +43,7 @@ export interface DoorView {
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown, dflt = ''): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : dflt);
+const roundOrNull = (v: number | null): number | null => (v === null ? null : Math.round(v));
 const first = (o: Record<string, unknown>, ...keys: string[]): unknown => keys.map((k) => o[k]).find((v) => v !== undefined);
 
 function list(v: unknown): Record<string, unknown>[] {
@@ -60,10 +70,13 @@ export function registration(status: Status): { state: string; server: string; d
 
 export function calls(status: Status): CallView[] {
   return list(status.calls).map((c, i) => {
+    // the intercom puts media figures under `media` (level_*_dbfs, loss, jitter_buffer); older shapes at the top
+    const m = obj(c.media);
     const lv = obj(first(c, 'levels', 'level'));
-    const jt = first(c, 'jitter', 'jitter_buffer', 'jb');
-    const j = obj(jt);
+    const jbRaw = first(m, 'jitter_buffer') ?? first(c, 'jitter', 'jitter_buffer', 'jb');
+    const j = obj(jbRaw);
     const state = str(c.state, 'unknown');
+    const loss = num(m.loss);
     return {
       id: str(c.id, String(i)),
       direction: str(c.direction, ''),
@@ -71,11 +84,19 @@ export function calls(status: Status): CallView[] {
       peer: str(first(c, 'peer', 'remote', 'to', 'from'), ''),
       codec: str(c.codec, ''),
       durationS: num(first(c, 'duration_s', 'duration')),
-      levels: { in: num(first(lv, 'in', 'rx', 'playback')), out: num(first(lv, 'out', 'tx', 'capture')) },
+      endReason: str(c.end_reason, ''),
+      levels: { in: num(first(m, 'level_in_dbfs') ?? first(lv, 'in', 'rx')), out: num(first(m, 'level_out_dbfs') ?? first(lv, 'out', 'tx')) },
       jitter:
-        jt === undefined
+        jbRaw === undefined
           ? null
-          : { depthMs: num(first(j, 'depth_ms', 'depth', 'buffer_ms', 'target_ms')), lost: num(first(j, 'loss', 'lost', 'lost_packets')), late: num(first(j, 'late', 'late_packets')) },
+          : {
+              depthMs: roundOrNull(num(first(j, 'targetDelayMs', 'depth_ms', 'depth', 'buffer_ms', 'target_ms'))),
+              depthFrames: num(first(j, 'depthFrames')),
+              lost: num(first(j, 'concealed', 'loss', 'lost', 'lost_packets')),
+              late: num(first(j, 'late', 'late_packets')),
+              lossPct: loss === null ? null : Math.round(loss * 1000) / 10,
+              jitterMs: num(m.jitter_ms),
+            },
       active: !ENDED_STATES.has(state),
     };
   });
@@ -96,15 +117,16 @@ export function devices(status: Status): DeviceView[] {
   return out;
 }
 
-/** Doors from the `doors` section, or one per relay while that section does not exist. */
+/** Doors from the `doors` section when it lists them (entries with a relay), else one per relay. */
 export function doors(status: Status): DoorView[] {
   const relays = obj(status.relays);
   const inputs = obj(status.inputs);
   const relayOpen = (id: string) => obj(relays[id]).state === 'on';
-  const section = list(status.doors);
+  const d0 = obj(status.doors);
+  const section = list(Array.isArray(status.doors) ? status.doors : (d0.list ?? d0.doors ?? [])).filter((d) => typeof d.relay === 'string');
   if (section.length) {
     return section.map((d) => {
-      const relay = str(first(d, 'relay', 'id'));
+      const relay = str(d.relay);
       const contact = str(d.contact) || null;
       const contactState = contact ? obj(inputs[contact]).active : undefined;
       return {
@@ -116,6 +138,12 @@ export function doors(status: Status): DoorView[] {
     });
   }
   return Object.keys(relays).map((relay) => ({ relay, open: relayOpen(relay), contact: null, contactOpen: null }));
+}
+
+/** Door-code lockout after wrong codes (doors.codes from the intercom). */
+export function codeLock(status: Status): { locked: boolean; forS: number; failures: number } {
+  const c = obj(obj(status.doors).codes);
+  return { locked: c.locked === true, forS: num(c.lockedForS) ?? 0, failures: num(c.failures) ?? 0 };
 }
 
 export function buttonIds(status: Status): string[] {
