@@ -3,7 +3,7 @@ import { startLab } from '../support/peers/lab.js';
 import { toneSeconds, wavSeconds } from '../support/peers/goertzel.js';
 import { processGroupMembers, run } from '../support/peers/proc.js';
 
-const BASE = 16100;
+const BASE = 13000;
 
 describe('peer lab: two baresip phones through kamailio', () => {
   test('phone A calls B with 407 auth, tones cross both ways, DTMF arrives, stop leaves nothing behind', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { startLab } from '../support/peers/lab.js';
 import { phonePorts } from '../support/peers/ports.js';
 
-const BASE = 16900;
+const BASE = 12000;
 
 function bindUdp(port: number) {
   const sock = createSocket('udp4');

@@ -4,7 +4,7 @@ import { toneSeconds } from '../support/peers/goertzel.js';
 import { join } from 'node:path';
 import { wavInfo, writeWav, sineSamples } from '../support/peers/wav.js';
 
-const BASE = 16500;
+const BASE = 15000;
 let lab: Lab;
 
 beforeAll(async () => {

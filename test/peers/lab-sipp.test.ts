@@ -6,7 +6,7 @@ import { writeTonePcap } from '../support/peers/pcap.js';
 import { writeInfoDtmfScenario } from '../support/peers/sipp-scenarios.js';
 import { toneSeconds } from '../support/peers/goertzel.js';
 
-const BASE = 16300;
+const BASE = 14000;
 let lab: Lab;
 
 beforeAll(async () => {

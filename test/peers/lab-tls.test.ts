@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { startLab } from '../support/peers/lab.js';
 
-const BASE = 16700;
+const BASE = 11000;
 
 function optionsOverTls(port: number, ca: string): Promise<string> {
   return new Promise((resolve, reject) => {
