@@ -71,6 +71,9 @@ export class Intercom {
       onOutcome: (o) => this.onCode(o),
     });
     d.ua?.on('incoming', (call) => this.onIncoming(call));
+    d.ua?.on('rejected', (r) =>
+      d.events.append('rejected_call', { from: r.from, source: `${r.source.address}:${r.source.port}`, reason: r.reason, status: r.status }),
+    );
     this.publish();
   }
 

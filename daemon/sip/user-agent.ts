@@ -78,6 +78,8 @@ export interface UserAgentStats {
 
 type UaEvents = {
   incoming: IncomingCall;
+  /** an INVITE refused before it could ring anything (source not allowed) */
+  rejected: { source: Endpoint; from: string; status: number; reason: string };
   registration: RegistrationEvent;
   error: Error;
 };
@@ -292,6 +294,8 @@ export class UserAgent extends TypedEmitter<UaEvents> {
   private onInvite(req: SipRequest, tx: InviteServerTransaction, ctx: RequestContext): void {
     if (!this.policy.allowsInvite(ctx.source)) {
       this.opts.log?.warn?.({ source: ctx.source, from: req.from.uri.user }, 'INVITE from a source that is not allowed: 403');
+      const u = req.from.uri;
+      this.emit('rejected', { source: ctx.source, from: `${u.scheme}:${u.user ? `${u.user}@` : ''}${u.host}`, status: 403, reason: 'source not allowed' });
       return this.reply(tx, req, 403, [], 'Forbidden (source not allowed)');
     }
     const minSE = this.hooks.timers.minSE;
