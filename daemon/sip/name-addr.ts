@@ -31,6 +31,7 @@ export function endOfQuoted(s: string, i: number): number {
 }
 
 function unquote(q: string): string {
+  if (q.indexOf('\\') < 0) return q.slice(1, -1);
   let out = '';
   for (let j = 1; j < q.length - 1; j++) {
     const c = q[j];

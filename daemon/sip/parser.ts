@@ -152,6 +152,7 @@ function parseStartLine(line: string): StartLine {
       ? 'the request line has extra whitespace (trailing SP or SP inside the Request-URI)'
       : 'the Request-URI contains whitespace');
   }
+  if (version === 'SIP/2.0') return { kind: 'request', method, uri, status: 0, reason: '' };
   if (!/^SIP\/\d+\.\d+$/i.test(version)) {
     throw new Reject(/^SIP\//i.test(version) ? `SIP version "${clip(version)}" is malformed` : 'the Request-URI contains whitespace');
   }

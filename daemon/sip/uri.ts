@@ -24,6 +24,9 @@ function isSchemeChar(c: number, first: boolean): boolean {
 
 /** Internal fast path: the URI, or a sentence saying what is wrong with it. */
 export function uriOrError(text: string): SipUri | string {
+  // fast path for the common lower-case schemes
+  if (text.startsWith('sip:')) return parseSip(text, 'sip', 4);
+  if (text.startsWith('sips:')) return parseSip(text, 'sips', 5);
   const colon = text.indexOf(':');
   if (colon <= 0) return `URI "${clip(text)}" has no scheme`;
   for (let i = 0; i < colon; i++) {

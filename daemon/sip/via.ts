@@ -17,7 +17,11 @@ function token(s: string, i: number): number {
 export function viaOrError(s: string): Via | string {
   let i = skipWs(s, 0);
   let e = token(s, i);
-  if (s.slice(i, e).toUpperCase() !== 'SIP') return `Via "${clip(s)}" does not start with SIP/2.0`;
+  const c0 = s.charCodeAt(i) | 32;
+  const c1 = s.charCodeAt(i + 1) | 32;
+  const c2 = s.charCodeAt(i + 2) | 32;
+  // "SIP", case-insensitively
+  if (e - i !== 3 || c0 !== 115 || c1 !== 105 || c2 !== 112) return `Via "${clip(s)}" does not start with SIP/2.0`;
   i = skipWs(s, e);
   if (s.charCodeAt(i) !== 47) return `Via "${clip(s)}" has no "/" after SIP`;
   i = skipWs(s, i + 1);
