@@ -10,6 +10,11 @@ export interface UdpTransportOptions {
   port: number;
   /** datagrams larger than this are dropped (default 65507) */
   maxMessageSize?: number;
+  /**
+   * kernel receive buffer in bytes (default 1 MiB, capped by net.core.rmem_max): a flood must
+   * overflow the rate limiter, not the socket, or the PBX's INVITE is lost before we see it
+   */
+  recvBufferSize?: number;
 }
 
 /** SIP over UDP (RFC 3261 18): one datagram is one message. Only this file touches dgram. */
@@ -43,6 +48,11 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind(this.opts.port, this.opts.address, () => {
         socket.off('error', onError);
+        try {
+          socket.setRecvBufferSize(this.opts.recvBufferSize ?? 1 << 20);
+        } catch {
+          /* the kernel keeps its default */
+        }
         const a = socket.address();
         this.bound = { transport: 'udp', address: a.address, port: a.port };
         socket.on('error', (err) => this.errorHandlers.forEach((h) => h(err)));

@@ -156,4 +156,46 @@ describe('interop with kamailio and baresip', () => {
       }
     }, 40_000);
   }
+
+  test('an OPTIONS flood from another address (sipp, 127.0.0.2) does not stop a call from the PBX', async () => {
+    const base = BASE + 3000;
+    const lab = await startLab({ basePort: base, users: { door: 'doorpw', '200': 'pw200' } });
+    let ua: UserAgent | undefined;
+    try {
+      const phone = await lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
+      await phone.waitRegistered();
+      const port = lab.devicePorts.first;
+      const udp = await new UdpTransport({ address: '127.0.0.1', port }).listen();
+      ua = new UserAgent({
+        transports: [udp],
+        clock: systemClock,
+        config: { user: 'door', password: 'doorpw', domain: '127.0.0.1', registrar: `sip:${lab.registrar}`, transport: 'udp', expires: 300, sessionExpires: 0 },
+      });
+      const registered = until<void>('registration', 5000, (resolve) => ua!.on('registration', (e) => e.state === 'registered' && resolve()));
+      await ua.start();
+      await registered;
+      ua.on('incoming', (c) => {
+        c.ring();
+        c.accept(sdp(port + 10));
+      });
+      const flood = await lab.startSipp({
+        scenario: 'options-flood.xml', target: `127.0.0.1:${port}`, service: 'door', calls: 6000, rate: 3000,
+        recvTimeoutMs: 500, extraArgs: ['-i', '127.0.0.2'],
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      const mark = phone.mark();
+      const t0 = Date.now();
+      await phone.dial(lab.uri('door'));
+      await phone.waitEvent('CALL_ESTABLISHED', 5000, { since: mark });
+      const setupMs = Date.now() - t0;
+      await phone.hangup();
+      await flood.wait(30_000);
+      const st = ua.stats();
+      expect(st.rateLimited).toBeGreaterThan(1000);
+      expect(setupMs).toBeLessThan(4000);
+    } finally {
+      await ua?.close();
+      await lab.stop();
+    }
+  }, 60_000);
 });
