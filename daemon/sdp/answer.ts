@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import type { CodecName } from '../media/types.js';
 import { answerDirection, parseDirection } from './direction.js';
 import { chooseCodec, chooseTelephoneEvent, negotiated, noteEventClockMismatch, pickAudio, remoteFormats } from './negotiate.js';
-import { makeSession, writeDescription } from './offer.js';
+import { checkLocal, makeSession, writeDescription } from './offer.js';
 import { fail, safeParse } from './parse.js';
 import type { CreateAnswerResult, LocalMediaOptions, OfferedFormat, SdpSessionId } from './types.js';
 
@@ -17,8 +17,7 @@ function rejected(m: MediaDescription): MediaDescription {
 }
 
 /** An answer rejecting every stream, for a 488 body or a 200 that declines the media. */
-function rejectAll(desc: SessionDescription, opts: LocalMediaOptions, session: SdpSessionId): string | undefined {
-  if (!isIP(opts.address)) return undefined;
+function rejectAll(desc: SessionDescription, opts: LocalMediaOptions, session: SdpSessionId): string {
   const v = isIP(opts.address) === 6 ? 6 : 4;
   return write({
     version: 0,
@@ -31,12 +30,14 @@ function rejectAll(desc: SessionDescription, opts: LocalMediaOptions, session: S
 }
 
 /**
- * Answer `offerSdp`. `previous` is the o= identity of our last description in this dialog (a
+ * Answer `offerSdp` (throws a PortierError only for unusable local options). `previous` is the o= identity of our last description in this dialog (a
  * re-INVITE): the answer keeps its id and increments its version (RFC 3264 8).
  * Never throws on bad input: a failure carries the reason, the SIP status and, when possible,
  * an all-rejecting SDP.
  */
 export function createAnswer(offerSdp: string, opts: LocalMediaOptions, previous?: SdpSessionId): CreateAnswerResult {
+  // our own address/port come from config: a bad one is a PortierError, not a network failure
+  checkLocal(opts);
   const parsed = safeParse(offerSdp);
   if (!parsed.ok) return parsed;
   const { desc } = parsed;

@@ -31,7 +31,7 @@ function ipVer(address: string): 4 | 6 {
 }
 
 /** Our own options are config, not network input: an unusable one is a programming/config error. */
-function checkLocal(opts: LocalMediaOptions): void {
+export function checkLocal(opts: LocalMediaOptions): void {
   if (!isIP(opts.address)) throw new PortierError('MEDIA_ERROR', `The local media address "${opts.address}" is not an IP address.`);
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) {
     throw new PortierError('MEDIA_ERROR', `The local RTP port ${opts.port} is out of range.`);

@@ -199,6 +199,10 @@ describe('createAnswer: bad input from the network', () => {
     }
   });
 
+  it('refuses unusable local options with a PortierError (config, not network input)', () => {
+    expect(() => createAnswer(asteriskOffer, { ...local, address: 'not-an-ip' })).toThrowError(/not an IP address/);
+  });
+
   it('never throws on arbitrary text or on a valid offer with random lines changed', () => {
     const lines = asteriskOffer.split('\r\n');
     fc.assert(
