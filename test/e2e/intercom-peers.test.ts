@@ -139,6 +139,34 @@ describe('door intercom with Kamailio and baresip phones', () => {
     }
   }, 60_000);
 
+  test('an INVITE straight from an address that is not the registrar gets 403 and rings nothing', async () => {
+    const t = await startDoorLab({ basePort: 30000, phones: ['200'] });
+    try {
+      const a = await t.lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
+      await a.waitRegistered();
+      // sipp's builtin UAC from 127.0.0.2 (lo answers all of 127/8): not the registrar's address
+      const r = await t.lab.sipp({
+        scenario: 'uac',
+        target: `127.0.0.1:${t.lab.devicePorts.first}`,
+        service: 'door',
+        calls: 1,
+        recvTimeoutMs: 3000,
+        extraArgs: ['-i', '127.0.0.2'],
+      });
+      expect(r.ok).toBe(false);
+      expect(r.messages + r.log).toMatch(/SIP\/2\.0 403/);
+      const status = await t.status();
+      expect(status.calls).toEqual([]);
+      expect(status.sip_counters.rejectedByPolicy).toBeGreaterThanOrEqual(1);
+      const rejected = (await t.events()).find((e) => e.type === 'rejected_call');
+      expect(rejected).toMatchObject({ status: 403, reason: 'source not allowed' });
+      expect(String(rejected!.source)).toMatch(/^127\.0\.0\.2:/);
+      expect((await t.events()).some((e) => e.type === 'incoming_call' || e.type === 'answer')).toBe(false);
+    } finally {
+      await t.stop();
+    }
+  }, 60_000);
+
   for (const [i, codec, phoneCodec] of [
     [0, 'pcmu', 'pcmu'],
     [1, 'g722', 'g722'],
