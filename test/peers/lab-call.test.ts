@@ -1,7 +1,7 @@
 import { describe, test, expect } from 'vitest';
 import { startLab } from '../support/peers/lab.js';
 import { toneSeconds, wavSeconds } from '../support/peers/goertzel.js';
-import { processGroupMembers, run } from '../support/peers/proc.js';
+import { processGroupMembers, run, waitFor } from '../support/peers/proc.js';
 
 const BASE = 13000;
 
@@ -40,6 +40,11 @@ describe('peer lab: two baresip phones through kamailio', () => {
       await a.waitEvent('CALL_CLOSED', 5000);
 
       expect(b.receivedDtmf()).toBe('1234#');
+      // ~3 s of 20 ms packets each way, counted by the phones themselves
+      await waitFor(() => a.lastCallRtpStats() && b.lastCallRtpStats(), { timeoutMs: 2000, what: 'call summaries in the phone logs' });
+      expect(a.lastCallRtpStats()!.rxPackets).toBeGreaterThan(100);
+      expect(a.lastCallRtpStats()!.txPackets).toBeGreaterThan(100);
+      expect(b.lastCallRtpStats()!.rxErrors).toBe(0);
       expect(b.log()).toContain("received event: '4' (end=1)");
 
       const heardByA = await a.lastRecording();

@@ -208,6 +208,21 @@ export class Phone {
     return this.ctrl.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => String(e.param ?? '')).join('');
   }
 
+  /**
+   * RTP counters of the last finished call, from the summary baresip logs at call end
+   * ("packets: <tx> <rx>", "errors: <tx> <rx>"); undefined before any call ended.
+   */
+  lastCallRtpStats(): { txPackets: number; rxPackets: number; txErrors: number; rxErrors: number } | undefined {
+    const log = this.proc.log();
+    const at = log.lastIndexOf('Transmit:');
+    if (at < 0) return undefined;
+    const block = log.slice(at);
+    const pk = /packets:\s+(\d+)\s+(\d+)/.exec(block);
+    const er = /errors:\s+(\d+)\s+(\d+)/.exec(block);
+    if (!pk) return undefined;
+    return { txPackets: Number(pk[1]), rxPackets: Number(pk[2]), txErrors: Number(er?.[1] ?? 0), rxErrors: Number(er?.[2] ?? 0) };
+  }
+
   /** All recordings in this phone's snd_path, oldest first. */
   recordings(kind: 'dec' | 'enc' = 'dec'): string[] {
     let names: string[];
