@@ -64,7 +64,7 @@ describe('interop with ffmpeg RTP', () => {
     cleanup.push(() => tx.kill('SIGKILL'));
     tx.stdout.resume();
     const txDone = new Promise<void>((r) => tx.on('close', () => r()));
-    let heard = new Int16Array(0);
+    let heard: Int16Array = new Int16Array(0);
     await Promise.all([
       // what we heard from ffmpeg (the last 1.5 s of its 2 s)
       Promise.race([txDone, sleep(6000)]).then(() => (heard = playback.samples(1500))),
