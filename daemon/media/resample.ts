@@ -109,7 +109,7 @@ export class Resampler {
   }
 
   /** Convert one chunk; any length works, state carries over to the next call. */
-  process(input: Int16Array | Float32Array): Int16Array {
+  process(input: Int16Array | Float32Array): Int16Array<ArrayBuffer> {
     const K = this.tapsPerOutput;
     const L = this.up;
     const M = this.down;
@@ -137,7 +137,7 @@ export class Resampler {
   }
 
   /** Push the filter's tail out (as if silence followed). */
-  flush(): Int16Array {
+  flush(): Int16Array<ArrayBuffer> {
     return this.process(new Float32Array(this.tapsPerOutput));
   }
 
@@ -151,7 +151,7 @@ export class Resampler {
  * Resample a whole buffer: the filter delay is removed and the tail flushed, so the output lines
  * up with the input and has round(n * out / in) samples.
  */
-export function resample(pcm: Int16Array, inRate: number, outRate: number, opts?: ResamplerOptions): Int16Array {
+export function resample(pcm: Int16Array, inRate: number, outRate: number, opts?: ResamplerOptions): Int16Array<ArrayBuffer> {
   if (inRate === outRate) return pcm.slice();
   const r = new Resampler(inRate, outRate, opts);
   const want = Math.round((pcm.length * outRate) / inRate);

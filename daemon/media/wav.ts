@@ -10,7 +10,7 @@ export interface WavAudio {
   sampleRate: number;
   channels: number;
   /** interleaved 16-bit samples */
-  samples: Int16Array;
+  samples: Int16Array<ArrayBuffer>;
   /** samples per channel */
   frames: number;
   /** the data chunk's declared size was unusable and the samples were read to end of file */
@@ -64,7 +64,7 @@ export function parseWav(bytes: Uint8Array): WavResult {
 }
 
 /** One channel (default the first) of interleaved samples. */
-export function channelOf(wav: Pick<WavAudio, 'samples' | 'channels'>, channel = 0): Int16Array {
+export function channelOf(wav: Pick<WavAudio, 'samples' | 'channels'>, channel = 0): Int16Array<ArrayBuffer> {
   if (wav.channels === 1) return wav.samples;
   const n = Math.floor(wav.samples.length / wav.channels);
   const out = new Int16Array(n);
@@ -73,7 +73,7 @@ export function channelOf(wav: Pick<WavAudio, 'samples' | 'channels'>, channel =
 }
 
 /** Average all channels into one. */
-export function toMono(wav: Pick<WavAudio, 'samples' | 'channels'>): Int16Array {
+export function toMono(wav: Pick<WavAudio, 'samples' | 'channels'>): Int16Array<ArrayBuffer> {
   if (wav.channels === 1) return wav.samples;
   const c = wav.channels;
   const n = Math.floor(wav.samples.length / c);
