@@ -16,6 +16,9 @@ const HELP = `portier ${version()} — SIP door intercom daemon
 Usage:
   portier run [--config FILE] [--pretty]   run the daemon (no --config: the built-in demo)
   portier check-config FILE                check a config file; lists every problem
+  portier sip-check FILE...                parse captured SIP messages (one datagram a file)
+  portier bench-jitter [--playout DIR] TRACE.csv...
+                                           replay jitter traces through the jitter buffer
   portier --version                        print the version
   portier --help                           this text
 
@@ -27,7 +30,43 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   run: runCommand,
   'check-config': checkConfigCommand,
+  'sip-check': sipCheckCommand,
+  'bench-jitter': benchJitterCommand,
 };
+
+async function sipCheckCommand(args: string[]): Promise<number> {
+  if (args.length === 0) {
+    process.stderr.write('usage: portier sip-check FILE...\n');
+    return 2;
+  }
+  const { runSipCheck } = await import('./sip/sip-check.js');
+  const r = await runSipCheck(args);
+  process.stdout.write(r.lines.join('\n') + '\n');
+  return r.exitCode;
+}
+
+async function benchJitterCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { playout: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nusage: portier bench-jitter [--playout DIR] TRACE.csv...\n`);
+    return 2;
+  }
+  if (parsed.positionals.length === 0) {
+    process.stderr.write('usage: portier bench-jitter [--playout DIR] TRACE.csv...\n');
+    return 2;
+  }
+  const { runBenchJitter } = await import('./media/bench-jitter.js');
+  try {
+    const lines = runBenchJitter(parsed.positionals, parsed.values.playout ? { playoutDir: parsed.values.playout } : {});
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  } catch (err) {
+    process.stderr.write(`portier bench-jitter: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
 
 async function checkConfigCommand(args: string[]): Promise<number> {
   if (args.length !== 1) {

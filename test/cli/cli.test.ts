@@ -93,3 +93,29 @@ describe('portier run', () => {
     expect(r.stderr).toMatch(/audio\.capture: unknown capture driver "mic"/);
   });
 });
+
+describe('diagnostic subcommands', () => {
+  it('sip-check accepts well-formed captures and rejects broken ones with a reason, exit 1', async () => {
+    const r = await runCli(['sip-check', 'test/fixtures/rfc4475/wsinv.dat', 'test/fixtures/rfc4475/badinv01.dat']);
+    expect(r.code).toBe(1);
+    const [ok, bad] = r.stdout.trim().split('\n');
+    expect(ok).toBe('test/fixtures/rfc4475/wsinv.dat: accept');
+    expect(bad).toMatch(/^test\/fixtures\/rfc4475\/badinv01\.dat: reject: \S/);
+    const all = await runCli(['sip-check', 'test/fixtures/rfc4475/wsinv.dat']);
+    expect(all.code).toBe(0);
+  });
+
+  it('bench-jitter prints one JSON object per trace and writes the playout with --playout', async () => {
+    const out = join(dir, 'playout');
+    const r = await runCli(['bench-jitter', '--playout', out, 'test/fixtures/jitter/lan_low.csv']);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(r.stdout.trim());
+    expect(Object.keys(line)).toEqual(['trace', 'frames', 'meanAddedMs', 'p95AddedMs', 'lateLossPct', 'concealPct', 'oracleMs', 'expandFrames', 'accelerateFrames']);
+    expect(line.trace).toBe('lan_low');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(out, 'lan_low.csv'), 'utf8').split('\n')[0]).toBe('seq,play_ms');
+    const missing = await runCli(['bench-jitter', 'nope.csv']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.csv/);
+  });
+});
