@@ -31,7 +31,7 @@ export class SineGenerator {
   }
 
   /** The next `n` samples; the phase carries over between calls. */
-  next(n: number): Int16Array {
+  next(n: number): Int16Array<ArrayBuffer> {
     const out = new Int16Array(n);
     this.fill(out, 0, n, () => 1);
     return out;
@@ -95,7 +95,7 @@ export class TonePattern {
     return this.finished;
   }
 
-  next(n: number): Int16Array {
+  next(n: number): Int16Array<ArrayBuffer> {
     const out = new Int16Array(n);
     let i = 0;
     while (i < n && !this.finished) {
