@@ -216,7 +216,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   private rtpTarget(): NetAddress {
     // Symmetric RTP (RFC 4961): answer to where the peer's RTP comes from once latched.
-    return this.receiver.stats().latched ?? { address: this.remote.address, port: this.remote.rtpPort };
+    return this.receiver.latched ?? { address: this.remote.address, port: this.remote.rtpPort };
   }
 
   private rtcpTarget(): NetAddress {

@@ -198,6 +198,11 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
     this.learnPackets = Math.max(1, opts.learnPackets ?? 1);
   }
 
+  /** The latched source, or null before one is. */
+  get latched(): NetAddress | null {
+    return this.latchedAddr;
+  }
+
   /** Arms the RTP timeout (counted from now). Safe to call twice. */
   start(): void {
     if (this.running) return;
@@ -248,6 +253,14 @@ export class RtpReceiver extends TypedEmitter<RtpReceiverEvents> {
     if (rate === undefined) {
       this.counters.unknownPt++;
       return { accepted: false, reason: 'unknown-pt' };
+    }
+    if (this.ssrc !== null && this.ssrc !== pkt.ssrc && this.eventPts.has(pkt.payloadType)) {
+      // Some gateways send telephone-event under an SSRC of their own: take the events, but do
+      // not let them reset the audio stream's tracking.
+      this.counters.packets++;
+      this.counters.bytes += size;
+      this.noteArrival(arrivalMs);
+      return { accepted: true, extSeq: pkt.seq, ssrcChanged: false };
     }
     let ssrcChanged = false;
     if (this.ssrc !== pkt.ssrc || this.seq === null) {

@@ -143,6 +143,16 @@ describe('rtp receive session', () => {
     expect(r.stats().ssrc).toBe(0x5678);
   });
 
+  it('telephone-event under a different SSRC does not reset the audio stream', () => {
+    const r = receiver();
+    for (let i = 0; i < 5; i++) r.receive(pkt(100 + i, i * 160), PEER, i * 20, 172);
+    const ev = r.receive(pkt(7, 800, { ssrc: 0x9999, payloadType: 101 }), PEER, 100, 16);
+    expect(ev).toMatchObject({ accepted: true, ssrcChanged: false });
+    expect(r.receive(pkt(105, 800), PEER, 100, 172)).toMatchObject({ accepted: true, ssrcChanged: false });
+    expect(r.stats().ssrcChanges).toBe(0);
+    expect(r.stats().ssrc).toBe(0x1234);
+  });
+
   it('drops and counts unknown payload types', () => {
     const r = receiver();
     expect(r.receive(pkt(1, 0, { payloadType: 18 }), PEER, 0, 172)).toEqual({ accepted: false, reason: 'unknown-pt' });
