@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -169,5 +170,49 @@ describe('SIP INFO bodies', () => {
       ok: true,
       event: { digit: '0', via: 'info', durationMs: 80 },
     });
+  });
+});
+
+describe('RFC 4733 over a bad network (property)', () => {
+  it('yields each key press at most once, in order, and every press whose packets are not all lost', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...'0123456789*#ABCD'.split('')), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 200, maxLength: 200 }),
+        (digits, fate) => {
+          const s = new DtmfSender({ packetIntervalMs: 20, durationMs: 100, gapMs: 40 });
+          s.send(digits.join(''));
+          // generate the packet stream, then lose (fate 0), duplicate (fate 1) or delay by one (fate 2)
+          const sent: { ssrc: number; timestamp: number; marker: boolean; payload: Uint8Array }[][] = [];
+          let ts = 0;
+          for (let i = 0; i < 200 && s.pending > 0; i++, ts += 160) sent.push(s.tick(20, ts).map((p) => ({ ssrc: 1, ...p })));
+          const flat = sent.flat();
+          const delivered: typeof flat = [];
+          let held: (typeof flat)[number] | null = null;
+          flat.forEach((p, i) => {
+            const f = fate[i % fate.length];
+            if (f === 0) return;
+            if (f === 2 && !held) {
+              held = p;
+              return;
+            }
+            delivered.push(p);
+            if (f === 1) delivered.push(p);
+            if (held) {
+              delivered.push(held);
+              held = null;
+            }
+          });
+          if (held) delivered.push(held);
+          const r = new DtmfReceiver();
+          const got = delivered.map((p) => r.receive(p)?.digit).filter((d): d is NonNullable<typeof d> => !!d);
+          // which presses had at least one packet delivered
+          const eventTs = [...new Set(flat.map((p) => p.timestamp))];
+          const survived = eventTs.map((t, i) => (delivered.some((p) => p.timestamp === t) ? digits[i] : null)).filter((d) => d !== null);
+          expect(got).toEqual(survived);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
