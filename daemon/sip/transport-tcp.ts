@@ -16,6 +16,8 @@ export interface StreamTransportOptions {
   maxMessageSize?: number;
   /** close connections without traffic for this long (default 300 s; 0 = never) */
   idleTimeoutMs?: number;
+  /** the address written into Via/Contact when bound to a wildcard ("0.0.0.0", "::") */
+  advertisedAddress?: string;
 }
 
 type Proto = 'tcp' | 'tls';
@@ -78,7 +80,7 @@ export class StreamTransport implements Transport {
         server.off('error', onError);
         server.on('error', (e) => this.fail(e));
         const a = server.address() as net.AddressInfo;
-        this.bound = { transport: this.protocol, address: a.address, port: a.port };
+        this.bound = { transport: this.protocol, address: this.opts.advertisedAddress ?? a.address, port: a.port };
         resolve(this);
       });
     });

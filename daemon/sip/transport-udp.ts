@@ -15,6 +15,8 @@ export interface UdpTransportOptions {
    * overflow the rate limiter, not the socket, or the PBX's INVITE is lost before we see it
    */
   recvBufferSize?: number;
+  /** the address written into Via/Contact when bound to a wildcard ("0.0.0.0", "::") */
+  advertisedAddress?: string;
 }
 
 /** SIP over UDP (RFC 3261 18): one datagram is one message. Only this file touches dgram. */
@@ -54,7 +56,7 @@ export class UdpTransport implements Transport {
           /* the kernel keeps its default */
         }
         const a = socket.address();
-        this.bound = { transport: 'udp', address: a.address, port: a.port };
+        this.bound = { transport: 'udp', address: this.opts.advertisedAddress ?? a.address, port: a.port };
         socket.on('error', (err) => this.errorHandlers.forEach((h) => h(err)));
         socket.on('message', (data, rinfo) => {
           if (data.length > this.max) {

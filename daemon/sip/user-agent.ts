@@ -27,7 +27,8 @@ export interface UserAgentConfig {
   password?: string;
   authUser?: string;
   domain: string;
-  /** registrar URI ("sip:pbx.lan", "sip:10.0.0.2:5060"); default sip:<domain> */
+  /** registrar URI ("sip:pbx.lan", "sip:10.0.0.2:5060"); absent: no registration, and only
+   *  allowedSources (or allowDirectCalls) may call */
   registrar?: string;
   /** all out-of-dialog requests go here (loose route) */
   outboundProxy?: string;
@@ -100,7 +101,7 @@ export class UserAgent extends TypedEmitter<UaEvents> {
   readonly core: SipCore;
   readonly policy: SourcePolicy;
   readonly registration: Registration | undefined;
-  private readonly registrarUri: SipUri;
+  private readonly registrarUri: SipUri | undefined;
   private readonly keepalive: KeepAlive | undefined;
   private readonly dialogs = new Map<string, InviteSession>();
   private readonly ringing = new Map<InviteServerTransaction, IncomingCall>();
@@ -141,7 +142,7 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       },
       onTransportError: (err) => this.emit('error', err),
     });
-    this.registrarUri = uriOrThrow(c.registrar ?? `sip:${c.domain}`, 'registrar');
+    this.registrarUri = c.registrar ? uriOrThrow(c.registrar, 'registrar') : undefined;
     this.core = new SipCore({
       layer: this.layer,
       clock: opts.clock,
@@ -156,11 +157,11 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       unbindDialog: (d) => this.dialogs.delete(d.key),
       timers: { sessionExpires: c.sessionExpires ?? 1800, minSE: c.minSE ?? 90 },
     };
-    if (c.expires > 0) {
+    if (this.registrarUri && c.expires > 0) {
       this.registration = new Registration({ core: this.core, registrar: this.registrarUri, expires: c.expires });
       this.registration.on('state', (e) => this.emit('registration', e));
     }
-    if (c.keepalive && c.keepalive.method !== 'off' && c.keepalive.intervalSeconds > 0) {
+    if (c.keepalive && c.keepalive.method !== 'off' && c.keepalive.intervalSeconds > 0 && (this.registrarUri || this.core.opts.outboundProxy)) {
       this.keepalive = new KeepAlive({
         clock: opts.clock,
         intervalMs: c.keepalive.intervalSeconds * 1000,
@@ -180,7 +181,7 @@ export class UserAgent extends TypedEmitter<UaEvents> {
 
   /** Re-resolve the registrar/outbound proxy and allow-listed host names (policy addresses). */
   async refreshTrustedAddresses(): Promise<void> {
-    const hosts = [this.registrarUri.host];
+    const hosts = this.registrarUri ? [this.registrarUri.host] : [];
     if (this.core.opts.outboundProxy) hosts.push(this.core.opts.outboundProxy.host);
     const addrs: string[] = [];
     for (const h of hosts) addrs.push(...(await this.addressesOf(h)));
@@ -329,6 +330,7 @@ export class UserAgent extends TypedEmitter<UaEvents> {
 
   private async probe(method: 'crlf' | 'options'): Promise<boolean> {
     const hop = this.core.opts.outboundProxy ?? this.registrarUri;
+    if (!hop) return false;
     const dest = await this.core.resolveUri(hop);
     if (method === 'crlf') {
       const t = this.layer.transportFor(dest);
