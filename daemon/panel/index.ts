@@ -44,7 +44,10 @@ export interface PanelStats {
   sse_clients: number;
   published: number;
   sessions: number;
-  /** event-loop delay since the last reset, ms (perf_hooks.monitorEventLoopDelay, 10 ms resolution) */
+  /**
+   * event-loop lag since the last reset, ms: how late perf_hooks.monitorEventLoopDelay's 10 ms timer
+   * fired (its raw figures include the 10 ms interval itself, subtracted here)
+   */
   event_loop: { mean: number; p50: number; p99: number; max: number; samples: number };
 }
 
@@ -55,6 +58,8 @@ export interface Panel {
   close(): Promise<void>;
   stats(reset?: boolean): PanelStats;
 }
+
+const LOOP_RESOLUTION_MS = 10;
 
 export function createPanel(opts: PanelOptions): Panel {
   const { config, log } = opts;
@@ -69,19 +74,21 @@ export function createPanel(opts: PanelOptions): Panel {
   const ws = new WsGateway({ feed, auth, log, heartbeatMs: opts.heartbeatMs });
   const sse = new SseHub({ feed });
   const assets = new WebAssets(opts.webDirs);
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   let loaded = false;
   let closed = false;
 
   const stats = (reset = false): PanelStats => {
-    const ms = (ns: number) => Math.round((ns / 1e6) * 100) / 100;
+    const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_RESOLUTION_MS) * 100) / 100);
     const h = loopDelay;
     const out: PanelStats = {
       ws_clients: ws.clientCount,
       sse_clients: sse.clientCount,
       published: feed.published,
       sessions: sessions.size,
-      event_loop: { mean: ms(h.mean || 0), p50: ms(h.percentile(50) || 0), p99: ms(h.percentile(99) || 0), max: ms(h.max || 0), samples: h.count },
+      event_loop: h.count
+        ? { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count }
+        : { mean: 0, p50: 0, p99: 0, max: 0, samples: 0 },
     };
     if (reset) h.reset();
     return out;

@@ -126,7 +126,9 @@ function renderCall(): void {
         .join(' · ')
     : c?.active
       ? 'No jitter figures for this call yet.'
-      : 'The jitter graph fills during a call.';
+      : graph && graph.length > 0
+        ? 'Jitter buffer of the last call.'
+        : 'The jitter graph fills during a call.';
   const actions = byId('call-actions');
   fill(
     actions,
@@ -265,7 +267,8 @@ function showConn(s: ConnState): void {
     el.textContent = 'Connecting…';
     el.className = 'conn conn-connecting';
   } else {
-    el.textContent = `Disconnected · retrying in ${Math.max(1, Math.round(s.retryInMs / 1000))} s`;
+    el.textContent = `Disconnected · retry in ${Math.max(1, Math.round(s.retryInMs / 1000))} s`;
+    el.title = 'The daemon does not answer; the page reconnects by itself.';
     el.className = 'conn conn-down';
   }
 }
