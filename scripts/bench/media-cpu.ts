@@ -3,13 +3,14 @@
  * 50 packets/s each way with the chosen codecs, and the process's CPU time (process.cpuUsage)
  * is reported per call-minute (one call = one session, i.e. what the daemon runs per call).
  *
- *   npx tsx scripts/bench/media-cpu.ts [--seconds 20] [--codec pcmu,opus] [--baseline]
+ *   npx tsx scripts/bench/media-cpu.ts [--seconds 20] [--codec pcmu,opus] [--baseline] [--packets]
  *
  * --baseline first measures an empty 50 Hz timer for the same time: on a small/shared VM the
- * wakeups alone are a visible part of the figure.
+ * wakeups alone are a visible part of the figure. --packets first times RTP serialize + parse.
  */
 import { createCodec, CODECS } from '../../daemon/media/codecs/registry.js';
 import { MediaSession, type AudioCapture, type AudioPlayback } from '../../daemon/media/media-session.js';
+import { parseRtp, serializeRtp } from '../../daemon/media/rtp-packet.js';
 import { PortAllocator, RtpSocket } from '../../daemon/media/rtp-socket.js';
 import type { CodecName } from '../../daemon/media/types.js';
 import { systemClock } from '../../daemon/util/clock.js';
@@ -94,7 +95,22 @@ async function baseline(seconds: number): Promise<void> {
   console.log(JSON.stringify({ baseline: 'empty 50 Hz timer', seconds, cpuSecondsPerMinute: Math.round((cpuSec / (seconds / 60)) * 1000) / 1000 }));
 }
 
+/** RTP serialize + parse of 160-byte packets, per second of CPU (no sockets). */
+function packetThroughput(): void {
+  const payload = new Uint8Array(160);
+  const n = 500_000;
+  let sum = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = parseRtp(serializeRtp({ marker: false, payloadType: 0, seq: i & 0xffff, timestamp: i * 160, ssrc: 42 }, payload));
+    if (r.ok) sum += r.packet.seq;
+  }
+  const s = (performance.now() - t0) / 1000;
+  console.log(JSON.stringify({ rtpSerializeParsePerSecond: Math.round(n / s), check: sum > 0 }));
+}
+
 const seconds = Number(arg('seconds', '20'));
+if (process.argv.includes('--packets')) packetThroughput();
 if (process.argv.includes('--baseline')) await baseline(seconds);
 for (const c of arg('codec', 'pcmu,opus').split(',')) {
   if (!(c in CODECS)) throw new Error(`unknown codec ${c}; known: ${Object.keys(CODECS).join(', ')}`);
