@@ -54,21 +54,21 @@ export function chooseCodec(formats: RemoteFormat[], prefs: readonly CodecName[]
   return undefined;
 }
 
-/** telephone-event at the codec's clock rate (RFC 4733 2.1: it must use the audio's RTP clock). */
+/**
+ * telephone-event at the codec's clock rate (RFC 4733 2.1 ties events to the audio's RTP clock).
+ * DEVIATION: when the peer has telephone-event only at another rate (baresip 1.0 and many PBXes
+ * offer only 8000 Hz events next to Opus), take that one rather than lose DTMF: a door code keyed on
+ * such a phone must still open the door. Event timestamps then run on the event's own clock.
+ */
 export function chooseTelephoneEvent(formats: RemoteFormat[], clockRate: number): RemoteFormat | undefined {
-  return formats.find((f) => f.kind === 'telephone-event' && f.clockRate === clockRate);
+  const events = formats.filter((f) => f.kind === 'telephone-event');
+  return events.find((f) => f.clockRate === clockRate) ?? events.find((f) => f.clockRate === 8000) ?? events[0];
 }
 
-/**
- * Say why there is no telephone-event when the peer has one, but only at another clock rate
- * (RFC 4733 2.1 ties it to the audio codec's clock): DTMF then has to go by SIP INFO.
- */
-export function noteEventClockMismatch(formats: RemoteFormat[], clockRate: number, chosen: RemoteFormat | undefined, codec: CodecName, notes: string[]): void {
-  if (chosen) return;
-  const other = formats.filter((f) => f.kind === 'telephone-event').map((f) => f.clockRate);
-  if (other.length) {
-    notes.push(`the peer has telephone-event only at ${other.join('/')} Hz, not at ${codec}'s ${clockRate} Hz clock (RFC 4733 2.1): no DTMF over RTP`);
-  }
+/** Note a telephone-event whose clock differs from the codec's (RFC 4733 2.1; see chooseTelephoneEvent). */
+export function noteEventClockMismatch(_formats: RemoteFormat[], clockRate: number, chosen: RemoteFormat | undefined, codec: CodecName, notes: string[]): void {
+  if (!chosen || chosen.clockRate === clockRate) return;
+  notes.push(`the peer has telephone-event only at ${chosen.clockRate} Hz, not at ${codec}'s ${clockRate} Hz clock (RFC 4733 2.1): using it anyway`);
 }
 
 /** The packet time we send: ours, unless the peer's maxptime is smaller (then the largest that fits). */

@@ -49,12 +49,12 @@ describe('createAnswer: codec choice', () => {
     expect(r.negotiated.remoteAddress).toBe('2001:db8::7');
   });
 
-  it('answers without telephone-event when the offer has none at the codec\'s clock rate', () => {
+  it('takes telephone-event/8000 next to Opus when the offer has none at 48000 (DEVIATION from RFC 4733 2.1, noted)', () => {
     const offer = edit(edit(opusOnlyOffer, 'a=rtpmap:100', null), 'm=audio', 'm=audio 6000 RTP/AVP 109 101');
     const r = ok(createAnswer(offer, { ...local, codecs: ['opus'] }));
-    expect(r.negotiated.telephoneEvent).toBeUndefined();
-    expect(String(parse(r.sdp).media[0].payloads)).toBe('109');
-    expect(r.negotiated.notes.join(' ')).toMatch(/telephone-event only at 8000 Hz/);
+    expect(r.negotiated.telephoneEvent).toEqual({ payloadType: 101, clockRate: 8000 });
+    expect(String(parse(r.sdp).media[0].payloads)).toBe('109 101');
+    expect(r.negotiated.notes.join(' ')).toMatch(/telephone-event only at 8000 Hz.*using it anyway/);
   });
 
   it('understands static payload types without a=rtpmap', () => {

@@ -28,13 +28,13 @@ describe('SDP from a real baresip 1.0.0', () => {
     });
   });
 
-  it('answers baresip\'s offer with Opus on its PT 96 when Opus is our first choice (no 48 kHz telephone-event on offer)', () => {
+  it('answers baresip\'s offer with Opus on its PT 96 when Opus is our first choice (its telephone-event/8000 taken, noted)', () => {
     const r = createAnswer(fixture('baresip-1.0.0-offer.sdp'), { codecs: ['opus', 'g722'], address: '127.0.0.1', port: 26002 });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.negotiated).toMatchObject({ codec: 'opus', payloadType: 96, remotePort: 25102 });
     expect(r.negotiated.fmtp).toMatchObject({ stereo: '1', maxaveragebitrate: '32000' });
-    expect(r.negotiated.telephoneEvent).toBeUndefined();
+    expect(r.negotiated.telephoneEvent).toMatchObject({ clockRate: 8000 });
     expect(r.negotiated.notes.join(' ')).toMatch(/telephone-event only at 8000 Hz/);
   });
 
