@@ -55,10 +55,35 @@ describe('peer lab: phone answer modes, failures and transports', () => {
     expect(b.events.slice(sinceB).some((e) => e.type === 'CALL_ESTABLISHED')).toBe(false);
   });
 
+  test('waiting for the next call is not failed by the close of an earlier, established call', async () => {
+    const a = lab.phones.find((p) => p.user === '201')!;
+    const b = lab.phones.find((p) => p.user === '202')!;
+    let bMark = b.mark();
+    const aMark = a.mark();
+    await a.dial(lab.uri('202'));
+    await b.waitEvent('CALL_INCOMING', 5000, { since: bMark });
+    await b.accept();
+    const first = await a.waitEvent('CALL_ESTABLISHED', 5000, { since: aMark });
+    const since = a.mark(); // taken while call 1 is up, as before a BYE
+    await a.hangup();
+    bMark = b.mark();
+    await a.dial(lab.uri('202'));
+    await b.waitEvent('CALL_INCOMING', 5000, { since: bMark });
+    await b.accept();
+    // history after `since`: CALL_CLOSED of call 1, then call 2's events
+    const second = await a.waitEvent('CALL_ESTABLISHED', 5000, { since });
+    expect(a.events.slice(since).some((e) => e.type === 'CALL_CLOSED' && e.id === first.id)).toBe(true);
+    expect(second.id).not.toBe(first.id);
+    await a.hangup();
+    await b.waitEvent('CALL_CLOSED', 5000, { since: bMark });
+  });
+
   test('calling a user that is not registered gives 404 from the proxy', async () => {
     const a = lab.phones.find((p) => p.user === '201')!;
     const since = a.mark();
     await a.dial(lab.uri('302'));
+    // waiting for CALL_ESTABLISHED fails at once with the reason instead of timing out
+    await expect(a.waitEvent('CALL_ESTABLISHED', 5000, { since })).rejects.toMatchObject({ code: 'LAB_CALL_CLOSED', message: expect.stringMatching(/call closed \(404 Not Found\)/) });
     const closed = await a.waitEvent('CALL_CLOSED', 5000, { since });
     expect(closed.param).toMatch(/404/);
   });

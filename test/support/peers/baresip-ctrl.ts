@@ -66,7 +66,7 @@ export class NetstringDecoder {
   }
 }
 
-type Waiter = { match: (e: BaresipEvent) => boolean; resolve: (e: BaresipEvent) => void };
+type Waiter = { match: (e: BaresipEvent, index: number) => boolean; resolve: (e: BaresipEvent) => void };
 
 export class BaresipCtrl {
   readonly events: BaresipEvent[] = [];
@@ -147,8 +147,9 @@ export class BaresipCtrl {
             /* listener errors must not break the client */
           }
         }
+        const index = this.events.length - 1;
         for (const w of [...this.waiters]) {
-          if (w.match(ev)) {
+          if (w.match(ev, index)) {
             this.waiters.delete(w);
             w.resolve(ev);
           }
@@ -184,8 +185,8 @@ export class BaresipCtrl {
    * Resolve with the first event matching `match`, looking at history from index `since`
    * first (so events that arrived before the call are not missed).
    */
-  waitEvent(match: (e: BaresipEvent) => boolean, timeoutMs: number, since = 0): Promise<BaresipEvent | undefined> {
-    for (let i = since; i < this.events.length; i++) if (match(this.events[i])) return Promise.resolve(this.events[i]);
+  waitEvent(match: (e: BaresipEvent, index: number) => boolean, timeoutMs: number, since = 0): Promise<BaresipEvent | undefined> {
+    for (let i = since; i < this.events.length; i++) if (match(this.events[i], i)) return Promise.resolve(this.events[i]);
     return new Promise((resolve) => {
       const w: Waiter = {
         match,

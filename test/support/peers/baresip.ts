@@ -48,6 +48,8 @@ export interface PhoneContext {
   password: string;
   /** The lab's TLS server (port, certificate) when it has one. */
   tls?: LabTls;
+  /** More context for failure messages (the lab adds kamailio's log tail). */
+  extraContext?: () => string;
 }
 
 const CODEC_NAMES: Record<PhoneCodec, string> = {
@@ -56,6 +58,9 @@ const CODEC_NAMES: Record<PhoneCodec, string> = {
   g722: 'g722/16000/1',
   opus: 'opus/48000/2',
 };
+
+/** Events of a call that is still being set up; a CALL_CLOSED before them means it failed. */
+const PROGRESS_EVENTS = ['CALL_ESTABLISHED', 'CALL_RINGING', 'CALL_PROGRESS', 'CALL_ANSWERED'];
 
 export class Phone {
   readonly user: string;
@@ -66,8 +71,10 @@ export class Phone {
   readonly answer: AnswerMode;
   readonly proc: PeerProcess;
   readonly ctrl: BaresipCtrl;
+  private readonly extraContext: (() => string) | undefined;
 
   private constructor(opts: PhoneOptions, ctx: PhoneContext, proc: PeerProcess) {
+    this.extraContext = ctx.extraContext;
     this.user = opts.user;
     this.dir = ctx.dir;
     this.recordDir = join(ctx.dir, 'rec');
@@ -122,7 +129,8 @@ export class Phone {
 
   private context(): string {
     const evs = this.ctrl.events.slice(-12).map((e) => `${e.class}/${e.type} ${e.param ?? ''}`).join('\n  ');
-    return `--- phone ${this.user} events:\n  ${evs}\n--- phone ${this.user} log tail:\n${this.proc.tail(25)}`;
+    const extra = this.extraContext ? `\n${this.extraContext()}` : '';
+    return `--- phone ${this.user} events:\n  ${evs}\n--- phone ${this.user} log tail:\n${this.proc.tail(25)}${extra}`;
   }
 
   command(command: string, params = ''): Promise<BaresipResponse> {
@@ -162,12 +170,33 @@ export class Phone {
   }
 
   /**
-   * Wait for an event of `type` (e.g. CALL_ESTABLISHED, CALL_CLOSED, CALL_INCOMING) that is newer
-   * than `sinceIndex` in the event history (default: any, including past ones).
+   * Wait for an event of `type` (e.g. CALL_ESTABLISHED, CALL_CLOSED, CALL_INCOMING) at or after
+   * index `since` in the event history (default 0: past events count too; take `mark()` before
+   * dialling a second call).
+   * While waiting for a call to progress (CALL_ESTABLISHED, CALL_RINGING, CALL_PROGRESS,
+   * CALL_ANSWERED), a call that closes without ever being established fails the wait at once with
+   * its reason (e.g. "404 Not Found") instead of a timeout. Only closes after `since` count when
+   * `since` is given, otherwise only closes that arrive during the wait. `failOnClose: false`
+   * turns this off.
    */
-  async waitEvent(type: string, timeoutMs = 5000, opts: { since?: number; match?: (e: BaresipEvent) => boolean } = {}): Promise<BaresipEvent> {
-    const ev = await this.ctrl.waitEvent((e) => e.type === type && (!opts.match || opts.match(e)), timeoutMs, opts.since ?? 0);
+  async waitEvent(
+    type: string,
+    timeoutMs = 5000,
+    opts: { since?: number; match?: (e: BaresipEvent) => boolean; failOnClose?: boolean } = {},
+  ): Promise<BaresipEvent> {
+    const failOnClose = opts.failOnClose ?? PROGRESS_EVENTS.includes(type);
+    const firstLive = this.ctrl.events.length;
+    const wanted = (e: BaresipEvent) => e.type === type && (!opts.match || opts.match(e));
+    const failedSetup = (e: BaresipEvent, index: number) =>
+      failOnClose &&
+      e.type === 'CALL_CLOSED' &&
+      (opts.since !== undefined || index >= firstLive) &&
+      !this.ctrl.events.some((x) => x.type === 'CALL_ESTABLISHED' && x.id === e.id);
+    const ev = await this.ctrl.waitEvent((e, i) => wanted(e) || failedSetup(e, i), timeoutMs, opts.since ?? 0);
     if (!ev) throw new LabError('LAB_TIMEOUT', `phone ${this.user}: no ${type} within ${timeoutMs} ms\n${this.context()}`);
+    if (!wanted(ev)) {
+      throw new LabError('LAB_CALL_CLOSED', `phone ${this.user}: call closed (${ev.param ?? 'no reason'}) while waiting for ${type}\n${this.context()}`);
+    }
     return ev;
   }
 

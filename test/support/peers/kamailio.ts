@@ -185,6 +185,11 @@ export class Kamailio {
     return this.proc.log();
   }
 
+  /** The last n trace and error lines (LAB-*, ERROR, CRITICAL), for failure messages. */
+  traceTail(n = 12): string {
+    return this.proc.log().split('\n').filter((l) => /LAB-|ERROR|CRITICAL/.test(l)).slice(-n).join('\n');
+  }
+
   async stop(): Promise<void> {
     await this.proc.stop(3000);
   }

@@ -112,7 +112,8 @@ export class Lab {
     mkdirSync(dir);
     const phone = await Phone.start(
       { maxLifetimeS: this.maxLifetimeS, ...opts },
-      { dir, ports: phonePorts(this.basePort, index), registrarPort: this.kamailio.port, password: this.users[opts.user] ?? '', tls: this.kamailio.tls },
+      { dir, ports: phonePorts(this.basePort, index), registrarPort: this.kamailio.port, password: this.users[opts.user] ?? '', tls: this.kamailio.tls,
+        extraContext: () => `--- kamailio trace (${this.kamailio.proc.logPath}):\n${this.kamailio.traceTail(12)}` },
     );
     this.phones.push(phone);
     return phone;
