@@ -91,3 +91,12 @@ export function hasCrLfNul(s: string): boolean {
 export function isWsp(c: number): boolean {
   return c === 32 || c === 9;
 }
+
+/**
+ * obj[key] = value, also for the key "__proto__" (which a plain assignment would treat as the
+ * prototype): parameter names come from the network.
+ */
+export function setKey<T>(obj: Record<string, T>, key: string, value: NoInfer<T>): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { PortierError } from '../util/errors.js';
-import { C_TOKEN, isClass } from './chars.js';
+import { C_TOKEN, isClass, setKey } from './chars.js';
 import { endOfQuoted, quote, skipWs } from './name-addr.js';
 import type { Parsed } from './uri.js';
 
@@ -69,12 +69,12 @@ function parseAuthParams(value: string): { scheme: string; params: Record<string
     if (value.charCodeAt(i) === 34) {
       const e = endOfQuoted(value, i);
       if (e < 0) return `parameter "${name}" has an unterminated quoted value`;
-      params[name] = value.slice(i + 1, e - 1).replace(/\\(.)/g, '$1');
+      setKey(params, name, value.slice(i + 1, e - 1).replace(/\\(.)/g, '$1'));
       i = e;
     } else {
       const vs = i;
       while (i < value.length && value.charCodeAt(i) !== 44 && value.charCodeAt(i) > 32) i++;
-      params[name] = value.slice(vs, i);
+      setKey(params, name, value.slice(vs, i));
     }
     i = skipWs(value, i);
     if (i < value.length && value.charCodeAt(i) !== 44) return `parameters are not separated by commas near "${value.slice(i, i + 10)}"`;

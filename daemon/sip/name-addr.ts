@@ -4,7 +4,7 @@
  * Parsers return a reason instead of throwing; formatters refuse CR/LF (header injection).
  */
 import { PortierError } from '../util/errors.js';
-import { C_TOKEN, hasCrLfNul, isClass, isToken, isWsp } from './chars.js';
+import { C_TOKEN, hasCrLfNul, isClass, isToken, isWsp, setKey } from './chars.js';
 import type { NameAddr, Params } from './types.js';
 import { formatUri, uriOrError, type Parsed } from './uri.js';
 
@@ -103,7 +103,7 @@ export function parseHeaderParams(s: string, i: number, into: Params): Params | 
       }
       i = skipWs(s, i);
     }
-    into[name] = value;
+    setKey(into, name, value);
   }
   return into;
 }

@@ -4,7 +4,7 @@
  */
 import { PortierError } from '../util/errors.js';
 import {
-  allOf, C_HNV, C_HOST, C_PARAM, C_PASSWORD, C_TOKEN, C_USER, escapeTo, hasCrLfNul, isClass,
+  allOf, C_HNV, C_HOST, C_PARAM, C_PASSWORD, C_TOKEN, C_USER, escapeTo, hasCrLfNul, isClass, setKey,
 } from './chars.js';
 import type { Params, SipUri } from './types.js';
 
@@ -121,9 +121,9 @@ function parseUriParams(s: string, into: Params): string | undefined {
     if (eq >= 0) {
       const value = p.slice(eq + 1);
       if (value.length === 0 || !allOf(value, C_PARAM)) return `has an invalid parameter value in "${p}"`;
-      into[name.toLowerCase()] = value;
+      setKey(into, name.toLowerCase(), value);
     } else {
-      into[name.toLowerCase()] = null;
+      setKey(into, name.toLowerCase(), null);
     }
     i = semi + 1;
   }
@@ -141,7 +141,7 @@ function parseUriHeaders(s: string, into: Record<string, string>): string | unde
     const name = h.slice(0, eq);
     const value = h.slice(eq + 1);
     if (!allOf(name, C_HNV) || !allOf(value, C_HNV)) return `has an invalid header "${h}"`;
-    into[name] = value;
+    setKey(into, name, value);
     i = amp + 1;
   }
   return undefined;

@@ -29,6 +29,14 @@ describe('name-addr / addr-spec', () => {
     expect(na('<sip:+19725552222@gw1.example.net;unknownparam>').uri.params).toEqual({ unknownparam: null });
   });
 
+  it('keeps a parameter named __proto__ as a parameter, not a prototype', () => {
+    const v = na('<sip:a@b;__proto__>;__proto__=x;tag=1');
+    expect(Object.getPrototypeOf(v.params)).toBe(Object.prototype);
+    expect(Object.keys(v.params)).toEqual(['__proto__', 'tag']);
+    expect(v.params['__proto__']).toBe('x');
+    expect(Object.keys(v.uri.params)).toEqual(['__proto__']);
+  });
+
   it('keeps quoted parameter values with their quotes', () => {
     expect(na('<sip:a@b>;+sip.instance="<urn:uuid:1234>"').params).toEqual({ '+sip.instance': '"<urn:uuid:1234>"' });
   });
