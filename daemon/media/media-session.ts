@@ -81,13 +81,16 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       clock: this.clock,
       cname: opts.cname ?? `portier-${this.sender.ssrc.toString(16)}`,
       ssrc: this.sender.ssrc,
-      send: (buf) => this.transport.sendRtcp(buf, this.rtcpTarget()),
+      send: (buf) => {
+        const to = this.rtcpTarget();
+        if (routable(to)) this.transport.sendRtcp(buf, to);
+      },
       receptionReport: () => this.receiver.receptionReport(),
       senderInfo: () => this.senderInfo(),
       random: opts.random,
     });
     this.rtcp.on('bye', (e) => this.emit('rtcpBye', { reason: e.reason }));
-    this.dtmfOut = new DtmfSender({ clockRate: this.cfg.codec.rtpClockRate, ...opts.dtmf });
+    this.dtmfOut = new DtmfSender({ clockRate: this.teRate, ...opts.dtmf });
     this.buildAudioPaths();
     this.ownTicker = !opts.mediaClock;
     this.ticker = opts.mediaClock ?? new MediaClock({ clock: this.clock, intervalMs: this.tickMs });
@@ -114,7 +117,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   }
 
   private get sends(): boolean {
-    return this.dir === 'sendrecv' || this.dir === 'sendonly';
+    // c=0.0.0.0 (RFC 2543 hold) or port 0: nowhere to send to
+    return (this.dir === 'sendrecv' || this.dir === 'sendonly') && routable(this.rtpTarget());
   }
 
   private get plays(): boolean {
@@ -154,12 +158,15 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
         payloadTypes: this.payloadTypes(),
         eventPayloadTypes: new Set(u.codec.telephoneEventPt === undefined ? [] : [u.codec.telephoneEventPt]),
       });
-      this.dtmfOut = new DtmfSender({ clockRate: u.codec.codec.rtpClockRate, ...this.o.dtmf });
+      this.dtmfOut = new DtmfSender({ clockRate: this.teRate, ...this.o.dtmf });
       this.buildAudioPaths();
     } else if (u.codec) {
       this.cfg = u.codec;
       this.sender.setPayloadType(u.codec.payloadType);
-      this.receiver.update({ payloadTypes: this.payloadTypes() });
+      this.receiver.update({
+        payloadTypes: this.payloadTypes(),
+        eventPayloadTypes: new Set(u.codec.telephoneEventPt === undefined ? [] : [u.codec.telephoneEventPt]),
+      });
     }
   }
 
@@ -359,4 +366,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.transport.close();
     this.cfg.codec.close();
   }
+}
+
+function routable(a: NetAddress): boolean {
+  return a.port > 0 && a.address !== '0.0.0.0' && a.address !== '::';
 }

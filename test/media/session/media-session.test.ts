@@ -341,6 +341,14 @@ describe('media session (fake transport, fake clock)', () => {
     expect(timeouts).toBe(1);
   });
 
+  it('sends nothing, RTP or RTCP, to c=0.0.0.0 (RFC 2543 hold)', () => {
+    const { clock, transport, session } = setup({ remote: { address: '0.0.0.0', rtpPort: 4000 } });
+    session.start();
+    clock.advance(10_000);
+    expect(transport.sentRtp.length).toBe(0);
+    expect(transport.sentRtcp.length).toBe(0);
+  });
+
   it('levels: about -15 dBFS for an 8000-amplitude tone out, -100 for silence in', () => {
     const { clock, session } = setup();
     session.start();
