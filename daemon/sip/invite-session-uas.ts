@@ -73,7 +73,8 @@ export class IncomingCall extends InviteSession {
   /** 200 OK with our answer (RFC 3261 13.3.1.4); retransmitted until the ACK arrives. */
   accept(answerSdp: string): boolean {
     if (this._state !== 'incoming' && this._state !== 'ringing') return false;
-    const dialog = Dialog.asUas(this.request, this.toTag, this.contact());
+    // RFC 3261 12.1.1: the dialog is confirmed once the UAS sends its 2xx.
+    const dialog = Dialog.asUas(this.request, this.toTag, this.contact(), true);
     if (!dialog) {
       this.reject(400);
       return false;

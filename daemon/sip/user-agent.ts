@@ -344,17 +344,21 @@ export class UserAgent extends TypedEmitter<UaEvents> {
     });
   }
 
-  /** Unregister, end calls, stop timers and close the transports. Safe to call twice. */
-  close(): Promise<void> {
+  /**
+   * Unregister, end calls (BYE / CANCEL / 480), stop timers and close the transports. Waits at
+   * most `graceMs` (default 2 s) for the peers' answers. Safe to call twice.
+   */
+  close(graceMs = 2000): Promise<void> {
     this.closing ??= (async () => {
       this.keepalive?.stop();
       const ends: Promise<unknown>[] = [];
       for (const s of [...this.calls]) {
-        if (s instanceof OutgoingCall) s.hangup();
-        else if (s instanceof IncomingCall && (s.state === 'incoming' || s.state === 'ringing')) s.reject(480);
-        else ends.push(s.bye('shutdown'));
+        if (s.dialog && s.dialog.state !== 'terminated' && (s.state === 'confirmed' || s.state === 'answered')) ends.push(s.bye('shutdown'));
+        else if (s instanceof OutgoingCall) s.hangup();
+        else if (s instanceof IncomingCall) s.reject(480);
       }
-      await Promise.all([...ends, this.registration?.stop()]);
+      if (this.registration) ends.push(this.registration.stop());
+      await Promise.race([Promise.all(ends), new Promise<void>((resolve) => this.opts.clock.setTimeout(resolve, graceMs))]);
       this.layer.close();
       await Promise.all(this.opts.transports.map((t) => t.close().catch(() => undefined)));
     })();

@@ -208,6 +208,15 @@ describe('in-dialog requests', () => {
     expect(callee.remoteSdp).toBe(hold);
   });
 
+  it('the callee can send a re-INVITE too (hold from the answering side)', async () => {
+    const { w, call, callee } = await established();
+    call.on('reinvite', (r) => r.answer(SDP_A + 'a=recvonly\r\n'));
+    const p = callee.reinvite(SDP_B + 'a=sendonly\r\n');
+    await run(w.clock, 20);
+    expect(await p).toBe(SDP_A + 'a=recvonly\r\n');
+    expect(call.remoteSdp).toBe(SDP_B + 'a=sendonly\r\n');
+  });
+
   it('the callee hangs up with BYE and the caller ends "remote hangup"', async () => {
     const { w, call, callee } = await established();
     let end = '';
