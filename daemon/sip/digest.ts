@@ -17,6 +17,11 @@ const ALGORITHMS: Record<string, DigestAlgorithm> = {
   'sha-512-256': 'SHA-512-256', 'sha-512-256-sess': 'SHA-512-256-sess',
 };
 
+function algorithmNamed(name: string): DigestAlgorithm | undefined {
+  const key = name.toLowerCase();
+  return Object.hasOwn(ALGORITHMS, key) ? ALGORITHMS[key] : undefined;
+}
+
 const NODE_HASH: Record<string, string> = { 'MD5': 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512-256' };
 
 export interface DigestChallenge {
@@ -90,7 +95,7 @@ export function parseChallenge(value: string): Parsed<DigestChallenge> {
   const p = r.params;
   if (p.realm === undefined) return { ok: false, reason: 'the Digest challenge has no realm' };
   if (!p.nonce) return { ok: false, reason: 'the Digest challenge has no nonce' };
-  const algorithm = ALGORITHMS[(p.algorithm ?? 'MD5').toLowerCase()];
+  const algorithm = algorithmNamed(p.algorithm ?? 'MD5');
   if (!algorithm) return { ok: false, reason: `unsupported Digest algorithm "${p.algorithm}"` };
   const ch: DigestChallenge = {
     realm: p.realm, nonce: p.nonce, algorithm,
@@ -278,7 +283,7 @@ export function verifyDigest(
   if (expect.realm !== undefined && c.realm !== expect.realm) return false;
   if (expect.nonce !== undefined && c.nonce !== expect.nonce) return false;
   if (expect.uri !== undefined && c.uri !== expect.uri) return false;
-  const algorithm = ALGORITHMS[(c.algorithm ?? 'MD5').toLowerCase()];
+  const algorithm = algorithmNamed(c.algorithm ?? 'MD5');
   if (!algorithm) return false;
   const qop = c.qop?.toLowerCase();
   if (qop !== undefined && qop !== 'auth' && qop !== 'auth-int') return false;

@@ -126,7 +126,7 @@ export function headerInfo(raw: string): HeaderInfo | undefined {
   if (info !== undefined) return info;
   if (!isToken(raw)) return undefined;
   const name = canonicalHeaderName(raw);
-  info = { name, code: CODES[name] ?? H_OTHER, singleBit: SINGLE_BITS.get(name) ?? 0 };
+  info = { name, code: Object.hasOwn(CODES, name) ? CODES[name] : H_OTHER, singleBit: SINGLE_BITS.get(name) ?? 0 };
   if (INFO_CACHE.size < 1024) INFO_CACHE.set(raw, info); // bounded: names are attacker-chosen
   return info;
 }

@@ -125,6 +125,8 @@ describe('digest authentication', () => {
     expect(parseChallenge('Basic realm="x"')).toMatchObject({ ok: false, reason: expect.stringMatching(/scheme "Basic"/) });
     expect(parseChallenge('Digest realm="x", nonce="n", algorithm=SHA-1')).toMatchObject({ ok: false, reason: expect.stringMatching(/SHA-1/) });
     expect(parseChallenge('Digest realm="x').ok).toBe(false);
+    expect(parseChallenge('Digest realm="x", nonce="n", algorithm=__proto__').ok).toBe(false);
+    expect(verifyDigest('Digest username="u", realm="r", nonce="n", uri="sip:r", response="00", algorithm=constructor', { method: 'REGISTER', password: 'p' })).toBe(false);
     expect(parseChallenge('Digest nonce="n"')).toMatchObject({ ok: false, reason: expect.stringMatching(/realm/) });
     expect(parseCredentials('NoOneKnowsThisScheme opaque-data=here').ok).toBe(false);
   });
