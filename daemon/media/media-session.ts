@@ -7,6 +7,7 @@
  *
  * No I/O of its own: the socket comes in as an RtpTransport, time as a Clock.
  */
+import type { Negotiated } from '../sdp/types.js';
 import type { Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/events.js';
 import { DtmfReceiver, DtmfSender, parseDtmfInfo } from './dtmf.js';
@@ -30,8 +31,36 @@ import { RtcpSession } from './rtcp.js';
 import { looksLikeRtcp, parseRtp, type RtpParseError } from './rtp-packet.js';
 import { RtpReceiver, RtpSender, type NetAddress } from './rtp-session.js';
 import type { RtpTransport } from './rtp-socket.js';
+import type { AudioCodec } from './types.js';
 
 export type * from './media-session-types.js';
+
+/**
+ * The session parameters an SDP offer/answer produced (daemon/sdp Negotiated), for the
+ * MediaSession constructor or update(). `codec` is a fresh instance of `n.codec` (createCodec).
+ */
+export function mediaParamsFromNegotiated(
+  n: Negotiated,
+  codec: AudioCodec,
+): { codec: MediaCodecConfig; remote: MediaRemote; direction: MediaDirection } {
+  return {
+    codec: {
+      codec,
+      payloadType: n.payloadType,
+      telephoneEventPt: n.telephoneEvent?.payloadType,
+      telephoneEventClockRate: n.telephoneEvent?.clockRate,
+      ptimeMs: n.ptime,
+      recvPtimeMs: n.remotePtime,
+    },
+    remote: {
+      address: n.remoteAddress,
+      rtpPort: n.remotePort,
+      rtcpAddress: n.remoteRtcp?.address,
+      rtcpPort: n.remoteRtcp?.port,
+    },
+    direction: n.direction,
+  };
+}
 
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly o: MediaSessionOptions;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PcmaCodec } from '../../../daemon/media/codecs/pcma.js';
 import { PcmuCodec } from '../../../daemon/media/codecs/pcmu.js';
 import { MediaClock } from '../../../daemon/media/media-clock.js';
-import { MediaSession, type MediaSessionOptions } from '../../../daemon/media/media-session.js';
+import { MediaSession, mediaParamsFromNegotiated, type MediaSessionOptions } from '../../../daemon/media/media-session.js';
 import { buildRr, buildSdes, concatPackets } from '../../../daemon/media/rtcp.js';
 import { parseRtp, serializeRtp } from '../../../daemon/media/rtp-packet.js';
 import type { NetAddress } from '../../../daemon/media/rtp-session.js';
@@ -419,5 +419,36 @@ describe('two media sessions over a simulated network (fake clock)', () => {
     expect(s.cumulativeLost).toBe(0);
     expect(s.jitterBuffer.concealed).toBe(0);
     expect(s.jitterBuffer.played).toBeGreaterThan(190);
+  });
+});
+
+describe('parameters from SDP negotiation', () => {
+  it('maps a Negotiated result to codec, remote and direction', () => {
+    const codec = new PcmaCodec();
+    const p = mediaParamsFromNegotiated(
+      {
+        codec: 'pcma',
+        payloadType: 8,
+        clockRate: 8000,
+        channels: 1,
+        telephoneEvent: { payloadType: 101, clockRate: 8000 },
+        remoteAddress: '192.0.2.9',
+        remotePort: 7078,
+        remoteRtcp: { address: '192.0.2.9', port: 7079 },
+        direction: 'recvonly',
+        remoteDirection: 'sendonly',
+        remoteHold: true,
+        ptime: 20,
+        remotePtime: 30,
+        fmtp: {},
+        notes: [],
+      },
+      codec,
+    );
+    expect(p).toEqual({
+      codec: { codec, payloadType: 8, telephoneEventPt: 101, telephoneEventClockRate: 8000, ptimeMs: 20, recvPtimeMs: 30 },
+      remote: { address: '192.0.2.9', rtpPort: 7078, rtcpAddress: '192.0.2.9', rtcpPort: 7079 },
+      direction: 'recvonly',
+    });
   });
 });
