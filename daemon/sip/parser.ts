@@ -99,9 +99,9 @@ function looksLikeRequest(line: string | undefined): boolean {
   return sp > 0 && isToken(line.slice(0, sp));
 }
 
-/** split the header section at CRLF and unfold continuation lines (RFC 3261 7.3.1) */
 const BARE_CR_OR_LF = /\r(?!\n)|(?<!\r)\n/;
 
+/** split the header section at CRLF and unfold continuation lines (RFC 3261 7.3.1) */
 function splitLines(head: string): string[] {
   if (BARE_CR_OR_LF.test(head)) throw new Reject('the header section contains a bare CR or LF (lines end with CRLF)');
   // RFC 3261 25.1: NUL appears only escaped, as a quoted-pair (RFC 4475 3.1.1.2 has one)
