@@ -100,7 +100,9 @@ export function localFormats(opts: LocalMediaOptions): OfferedFormat[] {
   }
   if (opts.telephoneEvent !== false) {
     const rates = new Set(out.map((f) => f.clockRate));
-    if (rates.has(8000)) out.push({ payloadType: pts.telephoneEvent8000, kind: 'telephone-event', clockRate: 8000, channels: 1 });
+    // telephone-event/8000 always: phones and PBXes that do Opus often have events only at 8000 Hz
+    // (baresip 1.0, Asterisk), and a door code must get through whatever the codec
+    out.push({ payloadType: pts.telephoneEvent8000, kind: 'telephone-event', clockRate: 8000, channels: 1 });
     if (rates.has(48000)) out.push({ payloadType: pts.telephoneEvent48000, kind: 'telephone-event', clockRate: 48000, channels: 1 });
   }
   return out;

@@ -35,7 +35,9 @@ export function parseAnswer(answerSdp: string, offer: LocalOffer): ParseAnswerRe
     notes.push(`the answer maps ${kind} to payload type ${codec.payloadType}, we offered ${ourPt}; sending with ${codec.payloadType}`);
   }
   const teOffered = offer.options.telephoneEvent !== false;
-  const te = teOffered ? chooseTelephoneEvent(formats, codec.clockRate) : undefined;
+  // only telephone-event at a clock rate we offered (RFC 3264 6.1: the answer picks from the offer)
+  const offeredEventRates = new Set(offer.formats.filter((f) => f.kind === 'telephone-event').map((f) => f.clockRate));
+  const te = teOffered ? chooseTelephoneEvent(formats.filter((f) => f.kind !== 'telephone-event' || offeredEventRates.has(f.clockRate)), codec.clockRate) : undefined;
   if (teOffered) noteEventClockMismatch(formats, codec.clockRate, te, kind, notes);
   const neg = negotiated(desc, pick, { ...codec, kind }, te, offer.direction, offer.options.ptime ?? 20, notes);
   return { ok: true, negotiated: neg };

@@ -6,6 +6,12 @@ import { PortierError } from '../../daemon/util/errors.js';
 const base = { codecs: ['g722', 'pcmu', 'pcma', 'opus'] as const, address: '192.168.1.10', port: 40000 };
 
 describe('createOffer', () => {
+  it('offers telephone-event/8000 even with Opus alone (phones with only 8 kHz events), and /48000 for Opus', () => {
+    const m = parse(createOffer({ ...base, codecs: ['opus'] }).sdp).media[0];
+    expect(m.rtp).toContainEqual({ payload: 101, codec: 'telephone-event', rate: 8000 });
+    expect(m.rtp).toContainEqual({ payload: 110, codec: 'telephone-event', rate: 48000 });
+  });
+
   it('lists the codecs in configured order, then telephone-event at 8000 and 48000 with events 0-16', () => {
     const o = createOffer({ ...base, codecs: [...base.codecs] });
     const m = parse(o.sdp).media[0];

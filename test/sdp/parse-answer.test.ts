@@ -24,6 +24,15 @@ describe('parseAnswer', () => {
     expect(a.negotiated.remotePort).toBe(40000);
   });
 
+  it('takes telephone-event/8000 with an Opus answer, but never an event clock rate we did not offer', () => {
+    const opusOnly = createOffer({ codecs: ['opus'], address: '10.0.0.2', port: 40000, telephoneEvent: true });
+    const ok = parseAnswer(answer('m=audio 5000 RTP/AVP 111 101', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:101 telephone-event/8000'), opusOnly);
+    expect(ok.ok && ok.negotiated.telephoneEvent).toEqual({ payloadType: 101, clockRate: 8000 });
+    const g722 = createOffer({ codecs: ['g722'], address: '10.0.0.2', port: 40000 });
+    const bad = parseAnswer(answer('m=audio 5000 RTP/AVP 9 120', 'a=rtpmap:120 telephone-event/16000'), g722);
+    expect(bad.ok && bad.negotiated.telephoneEvent).toBeUndefined();
+  });
+
   it('sends with the first format of the answer that we offered', () => {
     const r = parseAnswer(answer('m=audio 5000 RTP/AVP 0 9 101', 'a=rtpmap:101 telephone-event/8000'), offer());
     expect(r.ok && r.negotiated.codec).toBe('pcmu');
