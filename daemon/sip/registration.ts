@@ -1,4 +1,5 @@
 import type { TimerHandle } from '../util/clock.js';
+import type { ErrorCode } from '../util/errors.js';
 import { TypedEmitter } from '../util/events.js';
 import { parseNameAddr } from './name-addr.js';
 import type { Endpoint, SipResponse, SipUri } from './types.js';
@@ -15,6 +16,8 @@ export interface RegistrationEvent {
   expires?: number;
   /** status of the response that caused the change, if any */
   status?: number;
+  /** stable error code when failed or lost */
+  code?: ErrorCode;
 }
 
 const ALLOWED: Record<RegistrationState, RegistrationState[]> = {
@@ -127,16 +130,16 @@ export class Registration extends TypedEmitter<{ state: RegistrationEvent }> {
             },
             onTimeout: () => {
               resolve(undefined);
-              if (expires > 0) this.fail('the registrar did not answer (timeout)');
+              if (expires > 0) this.fail('the registrar did not answer (timeout)', undefined, 'SIP_TIMEOUT');
             },
             onTransportError: (e) => {
               resolve(undefined);
-              if (expires > 0) this.fail(`transport error: ${e.message}`);
+              if (expires > 0) this.fail(`transport error: ${e.message}`, undefined, 'SIP_TRANSPORT');
             },
           });
         }),
       (err: Error) => {
-        if (expires > 0) this.fail(`cannot resolve the registrar: ${err.message}`);
+        if (expires > 0) this.fail(`cannot resolve the registrar: ${err.message}`, undefined, 'SIP_TRANSPORT');
         return undefined;
       },
     );
@@ -169,7 +172,7 @@ export class Registration extends TypedEmitter<{ state: RegistrationEvent }> {
       }
     }
     const reason = authFailed ? 'authentication failed (check user and password)' : `the registrar answered ${res.status} ${res.reason}`;
-    this.fail(reason, res.status);
+    this.fail(reason, res.status, authFailed ? 'SIP_AUTH_FAILED' : 'SIP_REJECTED');
   }
 
   private refresh(): void {
@@ -177,16 +180,17 @@ export class Registration extends TypedEmitter<{ state: RegistrationEvent }> {
     this.send();
   }
 
-  private fail(reason: string, status?: number): void {
+  private fail(reason: string, status?: number, code: ErrorCode = 'SIP_REJECTED'): void {
     if (this.stopped) return;
+    const info = { reason, code, ...(status !== undefined ? { status } : {}) };
     if (this.state === 'registered') {
       // A failed refresh: the binding is probably lost (PBX restart): back to registering, retry now.
-      this.transition('registering', { reason, status });
+      this.transition('registering', info);
       this.schedule(0, () => this.send());
       this.failures = 1;
       return;
     }
-    this.transition('failed', { reason, status });
+    this.transition('failed', info);
     const min = this.opts.minRetryMs ?? 2000;
     const max = this.opts.maxRetryMs ?? 300_000;
     const delay = Math.min(max, min * 2 ** this.failures);

@@ -33,6 +33,7 @@ describe('registration with digest', () => {
     await run(w.clock, 50);
     expect(states.at(-1)?.state).toBe('failed');
     expect(states.at(-1)?.reason).toMatch(/authentication failed/);
+    expect(states.at(-1)?.code).toBe('SIP_AUTH_FAILED');
     const n = w.registrar.requests.length;
     expect(n).toBe(2); // one challenge, one attempt with credentials: no loop
     await run(w.clock, 2100, 100);
