@@ -45,6 +45,11 @@ export interface PanelStats {
   published: number;
   sessions: number;
   /**
+   * WebSocket broadcast cost since the last reset, ms: slices (at most 25 sends each, one per
+   * event-loop turn) and their longest run; spread = from publish to the last client's send
+   */
+  broadcast: { messages: number; slices: number; slice_mean: number; slice_max: number; spread_mean: number; spread_max: number };
+  /**
    * event-loop lag since the last reset, ms: how late perf_hooks.monitorEventLoopDelay's 10 ms timer
    * fired (its raw figures include the 10 ms interval itself, subtracted here)
    */
@@ -60,6 +65,7 @@ export interface Panel {
 }
 
 const LOOP_RESOLUTION_MS = 10;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function createPanel(opts: PanelOptions): Panel {
   const { config, log } = opts;
@@ -86,11 +92,22 @@ export function createPanel(opts: PanelOptions): Panel {
       sse_clients: sse.clientCount,
       published: feed.published,
       sessions: sessions.size,
+      broadcast: ((b) => ({
+        messages: b.messages,
+        slices: b.slices,
+        slice_mean: r3(b.slices ? b.sliceTotalMs / b.slices : 0),
+        slice_max: r3(b.sliceMaxMs),
+        spread_mean: r3(b.messages ? b.spreadTotalMs / b.messages : 0),
+        spread_max: r3(b.spreadMaxMs),
+      }))(ws.broadcast),
       event_loop: h.count
         ? { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count }
         : { mean: 0, p50: 0, p99: 0, max: 0, samples: 0 },
     };
-    if (reset) h.reset();
+    if (reset) {
+      h.reset();
+      ws.resetBroadcastStats();
+    }
     return out;
   };
 

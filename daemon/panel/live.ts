@@ -29,6 +29,7 @@ export class LiveFeed {
   /** messages sent to listeners so far (deltas and events) */
   published = 0;
 
+
   constructor(
     private readonly hub: StatusHub,
     opts: LiveFeedOptions = {},

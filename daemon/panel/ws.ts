@@ -28,8 +28,18 @@ interface Client {
   ws: WebSocket;
   sessionKey: string | null;
   alive: boolean;
-  off: () => void;
+  /** feed sequence number its snapshot already covers */
+  since: number;
 }
+
+interface Outgoing {
+  seq: number;
+  data: Buffer;
+  queuedAt: number;
+}
+
+/** sends per event-loop turn: a broadcast to many clients yields in between so the media clock's timers run */
+const SENDS_PER_SLICE = 25;
 
 export const CLOSE_LOGGED_OUT = 4401;
 
@@ -52,6 +62,12 @@ export class WsGateway {
   private readonly path: string;
   private closed = false;
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
+  private readonly queue: Outgoing[] = [];
+  private cursor: { targets: Client[]; index: number } | null = null;
+  private draining = false;
+  private offFeed: (() => void) | null = null;
+  /** broadcast cost: slices run, longest slice, and how long a message took to reach every client */
+  readonly broadcast = { messages: 0, slices: 0, sliceTotalMs: 0, sliceMaxMs: 0, spreadTotalMs: 0, spreadMaxMs: 0 };
 
   constructor(private readonly opts: WsGatewayOptions) {
     this.path = opts.path ?? '/ws';
@@ -65,6 +81,7 @@ export class WsGateway {
     if (this.server || this.closed) return;
     this.server = server;
     server.on('upgrade', this.onUpgrade);
+    this.offFeed = this.opts.feed.subscribe((json) => this.enqueue(json));
     const every = this.opts.heartbeatMs ?? 30_000;
     this.timer = setInterval(() => this.heartbeat(), every);
     this.timer.unref();
@@ -90,34 +107,74 @@ export class WsGateway {
   }
 
   private accept(ws: WebSocket, sessionKey: string | null): void {
-    const max = this.opts.maxBufferedBytes ?? 1024 * 1024;
-    const client: Client = {
-      ws,
-      sessionKey,
-      alive: true,
-      off: () => {},
-    };
-    const send = (json: string) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      if (ws.bufferedAmount > max) {
-        this.opts.log?.warn({ buffered: ws.bufferedAmount }, 'panel client too slow; dropped');
-        ws.terminate();
-        return;
-      }
-      ws.send(json);
-    };
-    client.off = this.opts.feed.subscribe(send);
+    const client: Client = { ws, sessionKey, alive: true, since: this.opts.feed.published };
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
     ws.on('message', () => {
       /* the page sends nothing the daemon needs; controls go through the HTTP API */
     });
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => {
-      client.off();
-      this.clients.delete(client);
-    });
-    send(this.opts.feed.snapshot());
+    ws.on('close', () => this.clients.delete(client));
+    this.send(client, Buffer.from(this.opts.feed.snapshot()));
+  }
+
+  private send(c: Client, data: Buffer): void {
+    const ws = c.ws;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > (this.opts.maxBufferedBytes ?? 1024 * 1024)) {
+      this.opts.log?.warn({ buffered: ws.bufferedAmount }, 'panel client too slow; dropped');
+      ws.terminate();
+      return;
+    }
+    ws.send(data, { binary: false });
+  }
+
+  /** Encodes a feed message once and queues it for every client. */
+  private enqueue(json: string): void {
+    if (this.closed) return;
+    this.queue.push({ seq: this.opts.feed.published, data: Buffer.from(json), queuedAt: performance.now() });
+    if (!this.draining) this.drain();
+  }
+
+  /**
+   * Sends queued messages in order, at most SENDS_PER_SLICE per event-loop turn. The first slice runs
+   * at once, so a few clients get a change with no added delay. A client that joined after a message
+   * was published already has it in its snapshot and is skipped for it.
+   */
+  private drain(): void {
+    this.draining = true;
+    const t0 = performance.now();
+    let budget = SENDS_PER_SLICE;
+    while (budget > 0 && this.queue.length) {
+      const msg = this.queue[0];
+      this.cursor ??= { targets: [...this.clients], index: 0 };
+      const cur = this.cursor;
+      while (budget > 0 && cur.index < cur.targets.length) {
+        const c = cur.targets[cur.index++];
+        if (c.since < msg.seq) {
+          this.send(c, msg.data);
+          budget--;
+        }
+      }
+      if (cur.index >= cur.targets.length) {
+        this.queue.shift();
+        this.cursor = null;
+        const spread = performance.now() - msg.queuedAt;
+        this.broadcast.messages++;
+        this.broadcast.spreadTotalMs += spread;
+        if (spread > this.broadcast.spreadMaxMs) this.broadcast.spreadMaxMs = spread;
+      }
+    }
+    const ms = performance.now() - t0;
+    this.broadcast.slices++;
+    this.broadcast.sliceTotalMs += ms;
+    if (ms > this.broadcast.sliceMaxMs) this.broadcast.sliceMaxMs = ms;
+    if (this.queue.length && !this.closed) setImmediate(() => this.drain());
+    else this.draining = false;
+  }
+
+  resetBroadcastStats(): void {
+    for (const k of Object.keys(this.broadcast) as (keyof typeof this.broadcast)[]) this.broadcast[k] = 0;
   }
 
   private heartbeat(): void {
@@ -145,6 +202,8 @@ export class WsGateway {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.server?.off('upgrade', this.onUpgrade);
+    this.offFeed?.();
+    this.queue.length = 0;
     for (const c of this.clients) c.ws.close(1001, 'daemon stopping');
     // give close frames a moment, then cut whatever is left
     await new Promise((r) => setTimeout(r, this.clients.size ? 50 : 0));

@@ -229,6 +229,7 @@ async function main(): Promise<void> {
             }
           : 'not in /api/status',
       daemon_event_loop_ms: panelStats?.event_loop ?? 'no /api/panel/stats',
+      daemon_broadcast_ms: panelStats?.broadcast ?? 'no /api/panel/stats',
     };
     for (const c of clients) c.ws.terminate();
     if (!args['no-call']) await api('POST', '/api/calls/hangup').catch(() => null);
@@ -241,7 +242,8 @@ async function main(): Promise<void> {
           `  API request -> delta at every client: p50 ${l.to_every_client.p50} ms, p99 ${l.to_every_client.p99} ms, max ${l.to_every_client.max} ms\n` +
           `  missed deliveries: ${result.missed_deliveries}\n` +
           `  media clock: ${JSON.stringify(result.media_clock)}\n` +
-          `  daemon event-loop delay (ms): ${JSON.stringify(result.daemon_event_loop_ms)}\n`,
+          `  daemon event-loop lag (ms): ${JSON.stringify(result.daemon_event_loop_ms)}\n` +
+          `  daemon time per broadcast to all clients (ms): ${JSON.stringify(result.daemon_broadcast_ms)}\n`,
       );
     }
   } finally {

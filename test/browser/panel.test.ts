@@ -125,6 +125,7 @@ describe('panel in Chromium', { timeout: 30_000 }, () => {
     await page.waitForSelector('#sip-state');
     expect((await page.textContent('#sip-state'))?.trim()).toBe('unregistered');
     expect(await page.textContent('#sip-server')).toContain('No registrar');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await shot('02-logged-in');
   });
 
@@ -160,11 +161,19 @@ describe('panel in Chromium', { timeout: 30_000 }, () => {
     await stopDaemon();
     await page.waitForSelector('#conn.conn-down', { timeout: 5000 });
     expect(await page.textContent('#conn')).toMatch(/Disconnected/);
+    // still fits a phone's width: nothing scrolls sideways
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await shot('08-disconnected');
     await startDaemon();
     await page.waitForSelector('#conn.conn-live', { timeout: 15_000 });
     await page.waitForSelector('#relay-state-door:text-is("off")');
     await shot('09-reconnected');
+    // a wider screen: the cards sit side by side
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const [a, b] = await Promise.all([page.locator('#card-sip').boundingBox(), page.locator('#card-call').boundingBox()]);
+    expect(a!.y).toBe(b!.y);
+    await shot('10-desktop');
+    await page.setViewportSize({ width: 390, height: 844 });
   });
 
   it('refuses WebSockets from a foreign Origin (403) and without a session (401)', async () => {

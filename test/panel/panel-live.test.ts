@@ -182,6 +182,25 @@ describe('panel WebSocket /ws', () => {
     expect(await d.next()).toMatchObject({ type: 'snapshot', events: [{ type: 'door_open' }], status: { relays: { door: { state: 'on' } } } });
   });
 
+  it('delivers every message once and in order to many clients (sent in slices across event-loop turns)', async () => {
+    const { base, hub, panel } = await start();
+    const clients = await Promise.all(Array.from({ length: 60 }, () => openWs(base, { Authorization: `Bearer ${TOKEN}` }) as Promise<Opened>));
+    for (const c of clients) expect((await c.next()).type).toBe('snapshot');
+    for (let i = 0; i < 3; i++) hub.emit('event', { time: `t${i}`, type: `e${i}` });
+    hub.set('relays', { door: { state: 'on', driver: 'sim' } });
+    for (const c of clients) {
+      const got = [await c.next(), await c.next(), await c.next(), await c.next()];
+      expect(got.map((m) => (m.type === 'event' ? (m.event as { type: string }).type : m.section))).toEqual(['e0', 'e1', 'e2', 'relays']);
+    }
+    const stats = panel.stats();
+    expect(stats.ws_clients).toBe(60);
+    expect(stats.broadcast.messages).toBe(4);
+    // 60 clients x 4 messages at 25 sends a slice
+    expect(stats.broadcast.slices).toBeGreaterThanOrEqual(10);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(clients.every((c) => c.messages.length === 0)).toBe(true);
+  });
+
   it('refuses a foreign Origin with 403 and a missing session with 401 at the upgrade', async () => {
     const { base, panel } = await start();
     const cookie = await sessionCookie(base);
