@@ -140,4 +140,8 @@ export interface MediaSessionEvents extends Record<string, unknown> {
   digit: DtmfEvent;
   rtpTimeout: { silentMs: number };
   rtcpBye: { reason?: string };
+  /** symmetric RTP: the peer's media source was latched (where we now send) */
+  latched: { address: string; port: number };
+  /** the peer's SSRC changed (the jitter buffer was reset) */
+  ssrcChange: { from: number; to: number };
 }

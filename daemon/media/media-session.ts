@@ -106,6 +106,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
       learnPackets: opts.rtpLearnPackets ?? 3,
     });
     this.receiver.on('rtpTimeout', (e) => this.emit('rtpTimeout', e));
+    this.receiver.on('latched', (e) => this.emit('latched', { ...e }));
+    this.receiver.on('ssrcChange', (e) => this.emit('ssrcChange', e));
     this.rtcp = new RtcpSession({
       clock: this.clock,
       cname: opts.cname ?? `portier-${this.sender.ssrc.toString(16)}`,

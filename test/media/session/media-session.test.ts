@@ -64,7 +64,10 @@ describe('media session (fake transport, fake clock)', () => {
     const { clock, transport, playback, session } = setup();
     session.start();
     const natted = { address: '203.0.113.9', port: 61000 };
+    const latched: unknown[] = [];
+    session.on('latched', (e) => latched.push(e));
     feedTone(transport, clock, 50, { from: natted });
+    expect(latched).toEqual([natted]);
     expect(toneShare(playback.samples(400), 600, 8000)).toBeGreaterThan(0.5);
     expect(transport.sentRtp.at(-1)!.to).toEqual(natted);
     expect(session.stats().learning).toBe(2); // a non-SDP source is latched after 3 in sequence
