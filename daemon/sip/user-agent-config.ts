@@ -121,9 +121,13 @@ export async function openTransports(s: SipSettings): Promise<Transport[]> {
       const cert = read(s.tls_cert_file);
       const key = read(s.tls_key_file);
       const ca = read(s.tls_ca_file);
+      // the PBX's certificate names its host: verify against that name, not the resolved IP
+      const pbx = parseUri(s.outbound_proxy ?? s.registrar ?? '');
+      const servername = pbx.ok && isIP(pbx.value.host.replace(/^\[|\]$/g, '')) === 0 ? pbx.value.host : undefined;
       out.push(
         await new TlsTransport({
           ...common,
+          ...(servername ? { servername } : {}),
           port: port === 0 ? 0 : port + 1,
           ...(cert ? { cert } : {}),
           ...(key ? { key } : {}),

@@ -21,7 +21,17 @@ import { checkRequest } from './validate.js';
 import { buildRejectResponse } from './message-helpers.js';
 import { ALLOW, buildResponse, headerList, newBranch, SipCore, SUPPORTED, text, type Protocol } from './user-agent-core.js';
 
-/** The SIP user agent the intercom uses: registration, calls both ways, policy, keep-alive. */
+/**
+ * The SIP user agent the intercom uses: registration, calls both ways, policy, keep-alive.
+ *
+ *   const ua = await createUserAgent(config.sip)            // user-agent-config.ts: opens sockets
+ *   ua.on('registration', (e) => ...)                       // unregistered|registering|registered|failed
+ *   ua.on('incoming', (call) => { call.ring(); call.accept(answerSdp) })   // or call.reject(486)
+ *   await ua.start()                                        // resolve registrar, keep-alive, REGISTER
+ *   const call = ua.invite('100', { sdp: offer })           // events: progress, accepted, failed, ended
+ *   call.cancel() / call.bye() / call.reinvite(sdp) / call.sendInfo(type, body)
+ *   await ua.close()                                        // unregister, BYE, close sockets
+ */
 export interface UserAgentConfig {
   user: string;
   password?: string;
