@@ -149,6 +149,36 @@ describe('media session (fake transport, fake clock)', () => {
     expect(session.stats().digitsReceived).toBe(2);
   });
 
+  it('audio resumes cleanly after the peer pauses it for a telephone-event (shared sequence space)', () => {
+    const { clock, transport, playback, session } = setup();
+    const digits: string[] = [];
+    session.on('digit', (d) => digits.push(d.digit));
+    session.start();
+    const codec = new PcmuCodec();
+    const cap = new ToneCapture(600);
+    let seq = 100;
+    let ts = 0;
+    const audio = (n: number) => {
+      for (let i = 0; i < n; i++, ts += 160) {
+        transport.rtp(serializeRtp({ marker: false, payloadType: 0, seq: seq++, timestamp: ts, ssrc: 3 }, codec.encode(cap.read(160))), PEER);
+        clock.advance(20);
+      }
+    };
+    audio(50);
+    const evTs = ts;
+    for (let i = 0; i < 8; i++) {
+      const end = i >= 5;
+      const dur = Math.min(i, 5) * 160;
+      transport.rtp(serializeRtp({ marker: i === 0, payloadType: 101, seq: seq++, timestamp: evTs, ssrc: 3 }, new Uint8Array([8, end ? 0x8a : 0x0a, dur >> 8, dur & 0xff])), PEER);
+      if (i < 5) clock.advance(20); // the three end packets go out back to back
+    }
+    ts = evTs + 5 * 160; // audio resumes where the event ended
+    audio(50);
+    expect(digits).toEqual(['8']);
+    expect(session.stats().jitterBuffer.resets).toBe(0);
+    expect(toneShare(playback.samples(600), 600, 8000)).toBeGreaterThan(0.8);
+  });
+
   it('sends DTMF as telephone-event with audio paused, then resumes audio with a marker', () => {
     const { clock, transport, session } = setup({ dtmf: { packetIntervalMs: 20, gapMs: 40 } });
     session.start();
