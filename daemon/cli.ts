@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The `portier` executable (package.json bin). The subcommands live in commands.ts.
  */

@@ -2,7 +2,8 @@
  * Start-to-ready time and idle RSS of the compiled daemon on the demo default.
  * Run: npm run build && npx tsx scripts/bench/startup.ts [runs]
  * "ready" = the moment the daemon sends READY=1 to a notify socket, measured from spawn.
- * Idle RSS is read from /proc/PID/status (VmRSS) 3 s after ready.
+ * Idle RSS is read from /proc/PID/status (VmRSS) 3 s after ready. The daemon runs with the
+ * same V8 flag as the bin and the systemd unit (--max-semi-space-size=1).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ async function once(i: number): Promise<{ readyMs: number; rssMb: number }> {
     sock.bind(sockPath);
   });
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(root, 'dist/daemon/cli.js'), 'run', '--config', cfg], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(root, 'dist/daemon/cli.js'), 'run', '--config', cfg], {
     env: { ...process.env, NOTIFY_SOCKET: sockPath },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
