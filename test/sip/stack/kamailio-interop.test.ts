@@ -7,6 +7,7 @@ import { UdpTransport } from '../../../daemon/sip/transport-udp.js';
 import { UserAgent, type IncomingCall } from '../../../daemon/sip/user-agent.js';
 import type { RegistrationEvent } from '../../../daemon/sip/registration.js';
 import { startLab } from '../../support/peers/lab.js';
+import { sippStep } from '../../support/peers/sipp.js';
 
 const BASE = 17700;
 
@@ -193,6 +194,41 @@ describe('interop with kamailio and baresip', () => {
       const st = ua.stats();
       expect(st.rateLimited).toBeGreaterThan(1000);
       expect(setupMs).toBeLessThan(4000);
+    } finally {
+      await ua?.close();
+      await lab.stop();
+    }
+  }, 60_000);
+
+  test('sipp: the door retransmits its 200 until a late ACK, and retransmits an INVITE the far end dropped', async () => {
+    const lab = await startLab({ basePort: BASE + 4000, users: { door: 'doorpw' } });
+    let ua: UserAgent | undefined;
+    try {
+      const port = lab.devicePorts.first;
+      const udp = await new UdpTransport({ address: '127.0.0.1', port }).listen();
+      ua = new UserAgent({
+        transports: [udp],
+        clock: systemClock,
+        config: { user: 'door', domain: '127.0.0.1', transport: 'udp', expires: 0, sessionExpires: 0, allowDirectCalls: true },
+      });
+      ua.on('incoming', (c) => c.accept(sdp(port + 10)));
+      const late = await lab.sipp({ scenario: 'uac-late-ack.xml', target: `127.0.0.1:${port}`, service: 'door', durationMs: 300 });
+      expect(late.code, late.errors).toBe(0);
+      // 200 at 0, then T1 and 2*T1 before the ACK at 2.5 s
+      expect(sippStep(late.stats, '200', true)?.retrans).toBeGreaterThanOrEqual(2);
+
+      const uas = await lab.startSipp({ scenario: 'uas-drop-first-invite.xml' });
+      await uas.ready();
+      const call = ua.invite(`sip:drop@127.0.0.1:${uas.opts.port}`, { sdp: sdp(port + 12) });
+      await until<string>('answer from sipp', 5000, (resolve, reject) => {
+        call.on('accepted', (a) => resolve(a.sdp));
+        call.on('failed', (f) => reject(new Error(f.reason)));
+      });
+      await call.bye();
+      const r = await uas.wait(5000);
+      expect(r.code, uas.describe()).toBe(0);
+      expect(sippStep(r.stats, 'INVITE', true)?.retrans).toBeGreaterThanOrEqual(1);
+      expect(ua.stats().retransmissions).toBeGreaterThanOrEqual(3);
     } finally {
       await ua?.close();
       await lab.stop();
