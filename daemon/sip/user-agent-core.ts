@@ -103,7 +103,11 @@ export class SipCore {
     return `<sip:${this.identity.user}@${hostLiteral(local.address)}:${local.port}${tp}>`;
   }
 
-  /** RFC 3263 lite: transport from the URI (transport param, sips -> tls), host literal or A/AAAA. */
+  /**
+   * RFC 3263 lite: transport from the URI (transport param, sips -> tls), host literal or A/AAAA.
+   * DEVIATION: no NAPTR/SRV, and no switch from UDP to TCP for requests near the path MTU
+   * (RFC 3261 18.1.1): a door's INVITE stays well below 1300 bytes, and home PBXs expect UDP.
+   */
   async resolveUri(uri: SipUri): Promise<Endpoint> {
     const tp = (uri.params.transport ?? '').toLowerCase();
     const transport: Protocol = uri.scheme === 'sips' ? 'tls' : tp === 'tcp' || tp === 'tls' || tp === 'udp' ? tp : this.opts.transport;
