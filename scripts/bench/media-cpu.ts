@@ -43,7 +43,7 @@ class Sink implements AudioPlayback {
 
 async function run(codecName: CodecName, seconds: number): Promise<void> {
   const info = CODECS[codecName];
-  const allocator = new PortAllocator('32000-32100');
+  const allocator = new PortAllocator('36500-36540');
   const [sa, sb] = [await RtpSocket.open({ allocator, address: '127.0.0.1' }), await RtpSocket.open({ allocator, address: '127.0.0.1' })];
   const mk = (sock: RtpSocket, peer: RtpSocket, freq: number) =>
     new MediaSession({

@@ -36,12 +36,12 @@ describe('port range and allocation', () => {
 describe('rtp socket', () => {
   it('binds RTP on an even port and RTCP on port + 1, skipping pairs already in use, and releases on close', async () => {
     const blocker = dgram.createSocket('udp4');
-    await new Promise<void>((r) => blocker.bind(31201, '127.0.0.1', () => r()));
-    const allocator = new PortAllocator('31200-31210');
+    await new Promise<void>((r) => blocker.bind(36101, '127.0.0.1', () => r()));
+    const allocator = new PortAllocator('36100-36110');
     const s = await RtpSocket.open({ allocator, address: '127.0.0.1' });
     try {
-      expect(s.rtpPort).toBe(31202); // 31200/31201 is taken
-      expect(s.rtcpPort).toBe(31203);
+      expect(s.rtpPort).toBe(36102); // 36100/36101 is taken
+      expect(s.rtcpPort).toBe(36103);
       expect(allocator.allocated).toBe(1);
     } finally {
       s.close();
@@ -52,14 +52,14 @@ describe('rtp socket', () => {
   });
 
   it('fails with MEDIA_ERROR when the range is exhausted', async () => {
-    const allocator = new PortAllocator('31220-31221');
+    const allocator = new PortAllocator('36120-36121');
     const s = await RtpSocket.open({ allocator, address: '127.0.0.1' });
     await expect(RtpSocket.open({ allocator, address: '127.0.0.1' })).rejects.toMatchObject({ code: 'MEDIA_ERROR' });
     s.close();
   });
 
   it('delivers RTP and RTCP to their handlers and drops above the packet-rate budget', async () => {
-    const allocator = new PortAllocator('31240-31250');
+    const allocator = new PortAllocator('36140-36150');
     let t = 0;
     const s = await RtpSocket.open({ allocator, address: '127.0.0.1', maxPacketsPerSecond: 10, now: () => t });
     const rtp: number[] = [];
@@ -84,7 +84,7 @@ describe('rtp socket', () => {
   });
 
   it('rtcp-mux uses one socket for both', async () => {
-    const allocator = new PortAllocator('31260-31270');
+    const allocator = new PortAllocator('36160-36170');
     const s = await RtpSocket.open({ allocator, address: '127.0.0.1', rtcpMux: true });
     expect(s.rtcpPort).toBe(s.rtpPort);
     s.close();

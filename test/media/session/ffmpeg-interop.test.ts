@@ -26,9 +26,9 @@ describe('interop with ffmpeg RTP', () => {
     expect(hasFfmpeg).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'portier-ffmpeg-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const allocator = new PortAllocator('31300-31340');
+    const allocator = new PortAllocator('36200-36240');
     const sock = await RtpSocket.open({ allocator, address: '127.0.0.1' });
-    const ffPort = 31350; // where the receiving ffmpeg listens
+    const ffPort = 36250; // where the receiving ffmpeg listens
     const playback = new RecordingPlayback();
     const session = new MediaSession({
       clock: systemClock,

@@ -17,7 +17,7 @@ describe('media session loopback on 127.0.0.1 (real sockets, real clock)', () =>
   });
 
   it('exchanges 1000 Hz and 600 Hz tones with PCMU, each side hears the other, DTMF both ways, bleed counted', async () => {
-    const allocator = new PortAllocator('31000-31100');
+    const allocator = new PortAllocator('36000-36040');
     const sa = await RtpSocket.open({ allocator, address: '127.0.0.1' });
     const sb = await RtpSocket.open({ allocator, address: '127.0.0.1' });
     expect(allocator.allocated).toBe(2);
