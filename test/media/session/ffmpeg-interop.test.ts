@@ -33,7 +33,9 @@ describe('interop with ffmpeg RTP', () => {
     const session = new MediaSession({
       clock: systemClock,
       transport: sock,
-      remote: { address: '127.0.0.1', rtpPort: ffPort },
+      // our RTCP goes elsewhere: ffmpeg re-bases its timestamps on the first SR it gets, which
+      // moves its output clock back and delays its "-t 1" end by however late the SR came
+      remote: { address: '127.0.0.1', rtpPort: ffPort, rtcpPort: ffPort + 10 },
       codec: { codec: new PcmuCodec(), payloadType: 0 },
       capture: new ToneCapture(1000),
       playback,
