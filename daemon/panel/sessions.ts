@@ -127,6 +127,16 @@ export class SessionStore {
     return !!e && e.expires > this.now();
   }
 
+  /** Renews a live session's idle timeout by its digest (an open panel page counts as use). */
+  touch(key: string): boolean {
+    const e = this.entries.get(key);
+    const now = this.now();
+    if (!e || e.expires <= now) return false;
+    e.expires = Math.min(now + this.idleMs, e.created + this.maxAgeMs);
+    if (e.expires - e.persistedExpires > 3600_000) this.persist();
+    return true;
+  }
+
   /** Drops expired sessions. */
   sweep(): void {
     const now = this.now();

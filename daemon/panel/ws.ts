@@ -179,7 +179,8 @@ export class WsGateway {
 
   private heartbeat(): void {
     for (const c of this.clients) {
-      if (c.sessionKey && !this.opts.auth.sessions.isLive(c.sessionKey)) {
+      // a page left open (a wall tablet) keeps its session alive up to the absolute lifetime
+      if (c.sessionKey && !(c.alive ? this.opts.auth.sessions.touch(c.sessionKey) : this.opts.auth.sessions.isLive(c.sessionKey))) {
         c.ws.close(CLOSE_LOGGED_OUT, 'session ended');
         continue;
       }

@@ -27,7 +27,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(opts: { password?: boolean; webDirs?: string[]; heartbeatMs?: number } = {}) {
+async function start(opts: { password?: boolean; webDirs?: string[]; heartbeatMs?: number; maxAgeMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'portier-panel-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const toml = `state_dir = ${JSON.stringify(dir)}\n[panel]\nlisten = "127.0.0.1:0"\ntoken = "${TOKEN}"\n${opts.password === false ? '' : `password_hash = "${HASH}"\n`}`;
@@ -54,6 +54,7 @@ async function start(opts: { password?: boolean; webDirs?: string[]; heartbeatMs
     limiter: { freeFailures: 2, baseDelayMs: 60_000 },
     webDirs: opts.webDirs ?? [join(dir, 'no-web')],
     heartbeatMs: opts.heartbeatMs,
+    sessions: opts.maxAgeMs ? { maxAgeMs: opts.maxAgeMs } : undefined,
   });
   const http: HttpServer = await startHttpServer(panel.app, '127.0.0.1', 0);
   panel.attach(http.server);
@@ -227,6 +228,16 @@ describe('panel WebSocket /ws', () => {
     expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
     expect(await closed).toBe(4401);
     expect((await fetch(`${base}/api/status`, { headers: { Cookie: cookie } })).status).toBe(401);
+  });
+
+  it('closes a socket with 4401 at the next heartbeat once its session has expired', async () => {
+    const { base } = await start({ heartbeatMs: 50, maxAgeMs: 300 });
+    const cookie = await sessionCookie(base);
+    const c = (await openWs(base, { Cookie: cookie, Origin: base })) as Opened;
+    await c.next();
+    const code = await new Promise<number>((r) => c.ws.once('close', (k) => r(k)));
+    expect(code).toBe(4401);
+    expect((await fetch(`${base}/api/session`, { headers: { Cookie: cookie } })).status).toBe(401);
   });
 
   it('closes every client when the panel closes', async () => {

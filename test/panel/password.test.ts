@@ -119,3 +119,46 @@ describe('portier hash-password', () => {
     expect(b.err()).toMatch(/usage/);
   });
 });
+
+describe('portier hash-password on a terminal', () => {
+  function tty(keys: string[]) {
+    const stdin = new PassThrough() as unknown as NodeJS.ReadStream & { isTTY: boolean; isRaw: boolean; setRawMode: (on: boolean) => void };
+    const raw: boolean[] = [];
+    stdin.isTTY = true;
+    stdin.isRaw = false;
+    stdin.setRawMode = (on: boolean) => {
+      raw.push(on);
+      stdin.isRaw = on;
+      return stdin;
+    };
+    let err = '';
+    let out = '';
+    const stderr = { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream;
+    const stdout = { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream;
+    // type each answer once the prompt for it is written
+    let i = 0;
+    const feed = setInterval(() => {
+      const prompts = (err.match(/: $/gm) ?? []).length + (err.match(/Again: /g) ?? []).length;
+      if (i < keys.length && prompts > i) (stdin as unknown as PassThrough).write(keys[i++]);
+      if (i >= keys.length) clearInterval(feed);
+    }, 5);
+    return { io: { stdin, stdout, stderr, params: { N: 1024, r: 8, p: 1 } }, out: () => out, err: () => err, raw };
+  }
+
+  it('asks twice without echo (raw mode, backspace honoured) and prints the hash', async () => {
+    const t = tty(['door-pw\u007fw!\r', 'door-pw!\r']);
+    expect(await hashPasswordCommand([], t.io)).toBe(0);
+    expect(t.err()).toContain('Panel password: ');
+    expect(t.err()).not.toContain('door-pw');
+    expect(t.raw[0]).toBe(true);
+    expect(t.raw[t.raw.length - 1]).toBe(false);
+    expect(await verifyPassword('door-pw!', t.out().trim())).toBe(true);
+  });
+
+  it('prints nothing when the two entries differ', async () => {
+    const t = tty(['one-password\r', 'another-one\r']);
+    expect(await hashPasswordCommand([], t.io)).toBe(1);
+    expect(t.out()).toBe('');
+    expect(t.err()).toMatch(/differ/);
+  });
+});

@@ -45,6 +45,18 @@ describe('panel sessions', () => {
     expect(s.validate(id)).toBeNull();
   });
 
+  it('touch renews by digest (an open page), but not an expired session', () => {
+    const { s, clock } = store();
+    const { id, info } = s.create();
+    clock.t += 1.5 * HOUR;
+    expect(s.touch(info.key)).toBe(true);
+    clock.t += 1.5 * HOUR;
+    expect(s.validate(id)).not.toBeNull();
+    clock.t += 2 * HOUR + 1;
+    expect(s.touch(info.key)).toBe(false);
+    expect(s.touch('0'.repeat(64))).toBe(false);
+  });
+
   it('refuses unknown, empty and absurdly long ids', () => {
     const { s } = store();
     s.create();

@@ -163,6 +163,16 @@ function sampleGraph(): void {
   lastCumulative = { id: c.id, lost, late };
 }
 
+/** The confirmation step: focus moves to its button; unanswered, it goes away after 10 s. */
+function askToOpen(relay: string): void {
+  confirming.add(relay);
+  renderDoors();
+  document.getElementById(`door-confirm-${relay}`)?.focus();
+  window.setTimeout(() => {
+    if (confirming.delete(relay)) renderDoors();
+  }, 10_000);
+}
+
 function renderDoors(): void {
   const list = doors(state.status);
   const lock = codeLock(state.status);
@@ -192,7 +202,7 @@ function renderDoors(): void {
               'Open',
             ),
           )
-        : h('button', { class: 'primary', id: `door-open-${d.relay}`, disabled: busy.has(key), onclick: () => (confirming.add(d.relay), render()) }, 'Open door…');
+        : h('button', { class: 'primary', id: `door-open-${d.relay}`, disabled: busy.has(key), onclick: () => askToOpen(d.relay) }, 'Open door…');
       return h(
         'li',
         { class: 'row' },
