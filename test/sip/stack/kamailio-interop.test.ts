@@ -6,10 +6,23 @@ import { TlsTransport } from '../../../daemon/sip/transport-tls.js';
 import { UdpTransport } from '../../../daemon/sip/transport-udp.js';
 import { UserAgent, type IncomingCall } from '../../../daemon/sip/user-agent.js';
 import type { RegistrationEvent } from '../../../daemon/sip/registration.js';
-import { startLab } from '../../support/peers/lab.js';
+import { startLab, type LabOptions } from '../../support/peers/lab.js';
 import { sippStep } from '../../support/peers/sipp.js';
 
-const BASE = 17700;
+/**
+ * Labs on a random base in 17000..21900 (clear of the other suites' fixed bases), retried when
+ * the ports are busy (the same file may run twice at once on a shared machine).
+ */
+async function openLab(opts: Omit<LabOptions, 'basePort'>) {
+  for (let attempt = 0; ; attempt++) {
+    const basePort = 17000 + 100 * Math.floor(Math.random() * 50);
+    try {
+      return await startLab({ ...opts, basePort });
+    } catch (err) {
+      if (attempt >= 6 || !/already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
 
 const sdp = (port: number) =>
   `v=0\r\no=portier 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n`;
@@ -32,7 +45,7 @@ function until<T>(what: string, ms: number, attach: (resolve: (v: T) => void, re
 
 describe('interop with kamailio and baresip', () => {
   test('registers with digest, calls a phone through the proxy (407) both ways', async () => {
-    const lab = await startLab({ basePort: BASE, users: { door: 'doorpw', '200': 'pw200' } });
+    const lab = await openLab({ users: { door: 'doorpw', '200': 'pw200' } });
     let ua: UserAgent | undefined;
     try {
       const phone = await lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
@@ -100,8 +113,7 @@ describe('interop with kamailio and baresip', () => {
 
   for (const proto of ['tcp', 'tls'] as const) {
     test(`registers and calls both ways over ${proto.toUpperCase()}`, async () => {
-      const base = proto === 'tcp' ? BASE + 1000 : BASE + 2000;
-      const lab = await startLab({ basePort: base, users: { door: 'doorpw', '200': 'pw200' }, tls: proto === 'tls' });
+      const lab = await openLab({ users: { door: 'doorpw', '200': 'pw200' }, tls: proto === 'tls' });
       let ua: UserAgent | undefined;
       try {
         const phone = await lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
@@ -159,8 +171,7 @@ describe('interop with kamailio and baresip', () => {
   }
 
   test('an OPTIONS flood from another address (sipp, 127.0.0.2) does not stop a call from the PBX', async () => {
-    const base = BASE + 3000;
-    const lab = await startLab({ basePort: base, users: { door: 'doorpw', '200': 'pw200' } });
+    const lab = await openLab({ users: { door: 'doorpw', '200': 'pw200' } });
     let ua: UserAgent | undefined;
     try {
       const phone = await lab.phone({ user: '200', codecs: ['pcmu'], answer: 'auto' });
@@ -201,7 +212,7 @@ describe('interop with kamailio and baresip', () => {
   }, 60_000);
 
   test('sipp: the door retransmits its 200 until a late ACK, and retransmits an INVITE the far end dropped', async () => {
-    const lab = await startLab({ basePort: BASE + 4000, users: { door: 'doorpw' } });
+    const lab = await openLab({ users: { door: 'doorpw' } });
     let ua: UserAgent | undefined;
     try {
       const port = lab.devicePorts.first;
