@@ -276,4 +276,17 @@ describe('panel Server-Sent Events /api/events/stream', () => {
     ac.abort();
     await expect.poll(() => panel.stats().sse_clients, { timeout: 2000 }).toBe(0);
   });
+
+  it('accepts a panel session cookie too', async () => {
+    const { base } = await start();
+    const cookie = await sessionCookie(base);
+    const ac = new AbortController();
+    cleanups.push(() => ac.abort());
+    const res = await fetch(`${base}/api/events/stream`, { headers: { Cookie: cookie }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    ac.abort();
+  });
 });
