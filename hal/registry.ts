@@ -7,6 +7,8 @@ import { PortierError } from '../daemon/util/errors.js';
 import { SilenceCapture, ToneCapture, NullPlayback } from './audio/sim.js';
 import { WavCapture, WavPlayback } from './audio/wav-file.js';
 import { SimButton, SimInput, SimLed, SimRelay } from './gpio/sim.js';
+import { AlsaCapture, AlsaPlayback } from './audio/alsa.js';
+import { GpiodButton, GpiodInput, GpiodLed, GpiodRelay } from './gpio/gpiod.js';
 import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from './types.js';
 
 export interface ButtonConfig {
@@ -50,6 +52,15 @@ const gpioDrivers = new Map<string, GpioDrivers>([
       led: (cfg) => new SimLed(cfg.id),
     },
   ],
+  [
+    'gpiod',
+    {
+      button: (cfg, ctx) => new GpiodButton(cfg, ctx.clock),
+      relay: (cfg, ctx) => new GpiodRelay(cfg, ctx.clock),
+      input: (cfg, ctx) => new GpiodInput(cfg, ctx.clock),
+      led: (cfg, ctx) => new GpiodLed(cfg, ctx.clock),
+    },
+  ],
 ]);
 
 type CaptureFactory = (arg: string, sampleRate: number) => AudioCapture;
@@ -59,11 +70,13 @@ const captureDrivers = new Map<string, { needsArg: boolean; argHelp?: string; cr
   ['silence', { needsArg: false, create: (_a, rate) => new SilenceCapture(rate) }],
   ['tone', { needsArg: true, argHelp: 'a frequency in Hz, e.g. tone:440', create: (a, rate) => new ToneCapture(rate, Number(a)) }],
   ['wav', { needsArg: true, argHelp: 'a file path, e.g. wav:/usr/share/portier/hello.wav', create: (a, rate) => new WavCapture(a, rate) }],
+  ['alsa', { needsArg: true, argHelp: 'an ALSA device, e.g. alsa:default or alsa:plughw:1,0', create: (a, rate) => new AlsaCapture({ device: a, sampleRate: rate }) }],
 ]);
 
 const playbackDrivers = new Map<string, { needsArg: boolean; argHelp?: string; create: PlaybackFactory }>([
   ['null', { needsArg: false, create: (_a, rate) => new NullPlayback(rate) }],
   ['wav', { needsArg: true, argHelp: 'a file path, e.g. wav:/tmp/door-speaker.wav', create: (a, rate) => new WavPlayback(a, rate) }],
+  ['alsa', { needsArg: true, argHelp: 'an ALSA device, e.g. alsa:default or alsa:plughw:1,0', create: (a, rate) => new AlsaPlayback({ device: a, sampleRate: rate }) }],
 ]);
 
 export function registerGpioDriver(name: string, drivers: GpioDrivers): void {
