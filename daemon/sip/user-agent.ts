@@ -303,6 +303,13 @@ export class UserAgent extends TypedEmitter<UaEvents> {
   }
 
   private onInvite(req: SipRequest, tx: InviteServerTransaction, ctx: RequestContext): void {
+    // RFC 3261 8.2.2.2: the same request arriving by another path (forked upstream): 482.
+    for (const c of this.ringing.values()) {
+      const r = c.request;
+      if (r.callId === req.callId && r.from.params.tag === req.from.params.tag && r.cseq.seq === req.cseq.seq) {
+        return this.reply(tx, req, 482, [], 'Loop Detected');
+      }
+    }
     if (!this.policy.allowsInvite(ctx.source)) {
       this.opts.log?.warn?.({ source: ctx.source, from: req.from.uri.user }, 'INVITE from a source that is not allowed: 403');
       const u = req.from.uri;

@@ -318,6 +318,22 @@ describe('request validation and methods', () => {
     expect(by('INVITE').headers.find((h) => h.name === 'Unsupported')?.value).toBe('100rel, foo');
   });
 
+  it('answers 482 to the same INVITE arriving by a second path (merged request, RFC 3261 8.2.2.2)', async () => {
+    const { w, door } = setup();
+    let rang = 0;
+    door.on('incoming', (c) => {
+      rang++;
+      c.ring();
+    });
+    const peer = new ScriptedPeer(w.net, '10.0.0.64');
+    const inv = raw('INVITE');
+    w.net.inject(peer.transport.local, DOOR, inv);
+    w.net.inject(peer.transport.local, DOOR, inv.replace('branch=z9hG4bK-INVITE0', 'branch=z9hG4bK-other'));
+    await run(w.clock, 5);
+    expect(rang).toBe(1);
+    expect(peer.responses.map((r) => r.status).sort()).toEqual([180, 482]);
+  });
+
   it('answers a retransmitted OPTIONS from the transaction, not twice from the core', async () => {
     const { w, door } = setup();
     const peer = new ScriptedPeer(w.net, '10.0.0.60');
