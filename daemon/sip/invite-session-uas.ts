@@ -1,3 +1,4 @@
+import type { TimerHandle } from '../util/clock.js';
 import { Dialog } from './dialog.js';
 import { InviteSession, parseSessionExpires, type CallEvents, type SessionHooks } from './invite-session.js';
 import type { InviteServerTransaction } from './transactions/invite-server.js';
@@ -22,6 +23,7 @@ const ALLOWED: Record<IncomingCallState, IncomingCallState[]> = {
 export class IncomingCall extends InviteSession {
   private _state: IncomingCallState = 'incoming';
   private readonly toTag = randomToken();
+  private ringTimer: TimerHandle | undefined;
   /** the caller's offer (may be empty: then the offer comes in the ACK, RFC 3261 13.3.1) */
   readonly offer: string;
 
@@ -36,6 +38,10 @@ export class IncomingCall extends InviteSession {
     this.offer = bodyText(request.body);
     this.remoteSdp = this.offer;
     tx.attach({ onTransportError: () => this.finish('transport error', 'error') });
+    // Safety net (no RFC timer binds a UAS): a call nobody answers is ended with 480 after
+    // hooks.ringTimeoutMs (default 180 s), so the INVITE transaction never lingers forever.
+    const ms = hooks.ringTimeoutMs ?? 180_000;
+    if (ms > 0) this.ringTimer = core.clock.setTimeout(() => this.reject(480, 'Temporarily Unavailable'), ms);
   }
 
   get state(): IncomingCallState {
@@ -52,6 +58,7 @@ export class IncomingCall extends InviteSession {
 
   private transition(to: IncomingCallState): boolean {
     if (!ALLOWED[this._state].includes(to)) return false;
+    if (to !== 'ringing') this.core.clock.clearTimeout(this.ringTimer);
     this._state = to;
     this.emit('state', { state: to });
     return true;

@@ -41,6 +41,8 @@ export interface SessionHooks {
   bindDialog(dialog: Dialog, session: InviteSession): void;
   unbindDialog(dialog: Dialog): void;
   timers: SessionTimerConfig;
+  /** incoming calls without a final answer after this long get 480 (default 180 s; 0 = never) */
+  ringTimeoutMs?: number;
 }
 
 export abstract class InviteSession extends TypedEmitter<CallEvents> {

@@ -57,6 +57,8 @@ export interface UserAgentConfig {
   sessionExpires?: number;
   minSE?: number;
   rateLimit?: { perSecond: number; burst: number };
+  /** an incoming call nobody answers is rejected with 480 after this long (default 180 s; 0 = never) */
+  ringTimeoutMs?: number;
   /** server transactions kept at most for untrusted sources (default 4096; each lives up to 64*T1) */
   maxServerTransactions?: number;
   userAgent?: string;
@@ -166,6 +168,7 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       bindDialog: (d, s) => this.dialogs.set(d.key, s),
       unbindDialog: (d) => this.dialogs.delete(d.key),
       timers: { sessionExpires: c.sessionExpires ?? 1800, minSE: c.minSE ?? 90 },
+      ...(c.ringTimeoutMs !== undefined ? { ringTimeoutMs: c.ringTimeoutMs } : {}),
     };
     if (this.registrarUri && c.expires > 0) {
       this.registration = new Registration({ core: this.core, registrar: this.registrarUri, expires: c.expires });

@@ -105,4 +105,23 @@ describe('user agent extras', () => {
     expect(progress[1]).toEqual({ status: 183, reason: 'Session Progress', sdp: SDP_B });
     expect(call.state).toBe('proceeding');
   });
+
+  it('rejects an incoming call nobody answers with 480 after the ring timeout', async () => {
+    const w = world();
+    const door = w.make('10.0.0.10', { allowedSources: ['10.0.0.0/24'], ringTimeoutMs: 30_000 });
+    const flat = w.make('10.0.0.20', { user: 'flat' });
+    let end = '';
+    door.on('incoming', (c) => {
+      c.ring();
+      c.on('ended', (e) => (end = e.reason));
+    });
+    const call = flat.invite('sip:door@10.0.0.10', { sdp: SDP_B });
+    let status: number | undefined;
+    call.on('failed', (f) => (status = f.status));
+    await run(w.clock, 29_000, 1000);
+    expect(status).toBeUndefined();
+    await run(w.clock, 2_000, 100);
+    expect(status).toBe(480);
+    expect(end).toBe('rejected with 480');
+  });
 });
