@@ -76,8 +76,7 @@ export class SampleRing {
     const drop = this.size - keep;
     this.head = (this.head + drop) % this.buf.length;
     this.size = keep;
-    this.droppedSamples += drop;
-    return drop;
+    return drop; // the caller counts these (they are a latency decision, not an overflow)
   }
 
   clear(): void {

@@ -62,6 +62,8 @@ export interface AlsaCaptureStats {
   overruns: number;
   droppedSamples: number;
   paddedSamples: number;
+  /** old samples dropped to keep capture latency near one period (after idle gaps and drift) */
+  trimmedSamples: number;
   /** xruns arecord reported on stderr ("overrun!!!") */
   deviceXruns: number;
   /** audio waiting in the ring now, in ms */
@@ -90,6 +92,10 @@ export interface AlsaPlaybackStats {
 
 const DEFAULT_BUFFER_US = 40_000;
 const DEFAULT_PERIOD_US = 10_000;
+/** a reader that paused this long (no call) gets only fresh audio on its next read */
+const IDLE_GAP_MS = 200;
+/** reads per latency check (50 × 20 ms = 1 s) */
+const TRIM_WINDOW_READS = 50;
 
 /** The tool's arguments (field guide: explicit buffer and period keep latency bounded). */
 export function alsaArgs(o: AlsaOptions): string[] {
@@ -176,16 +182,33 @@ export class AlsaCapture implements AudioCapture {
   private readonly ring: SampleRing;
   private readonly sup: ChildSupervisor;
   private deviceXruns = 0;
+  private readonly clock: Clock;
+  private readonly periodSamples: number;
+  private lastReadAt: number | undefined;
+  private windowMin = Infinity;
+  private windowReads = 0;
+  private trimmedSamples = 0;
 
   constructor(private readonly opts: AlsaCaptureOptions) {
     this.sampleRate = opts.sampleRate;
+    this.clock = opts.clock ?? systemClock;
+    this.periodSamples = Math.round((opts.sampleRate * (opts.periodTimeUs ?? DEFAULT_PERIOD_US)) / 1e6);
     this.ring = new SampleRing(Math.round((opts.sampleRate * (opts.ringMs ?? 80)) / 1000));
     this.sup = makeSupervisor(
       'arecord',
       opts,
-      opts.clock ?? systemClock,
+      this.clock,
       this.events,
-      (chunk) => this.ring.pushBytes(chunk),
+      (chunk) => {
+        // while nobody reads (no call) the ring just keeps the newest audio: not an overrun
+        const idle = this.lastReadAt === undefined || this.clock.now() - this.lastReadAt > IDLE_GAP_MS;
+        const { overruns, droppedSamples } = this.ring;
+        this.ring.pushBytes(chunk);
+        if (idle) {
+          this.ring.overruns = overruns;
+          this.ring.droppedSamples = droppedSamples;
+        }
+      },
       (line) => {
         if (/overrun!!!/.test(line)) this.deviceXruns++;
       },
@@ -197,8 +220,28 @@ export class AlsaCapture implements AudioCapture {
     return this.opts.device;
   }
 
+  /**
+   * The next `samples` samples. Latency is kept near one ALSA period: after an idle gap (no call,
+   * nobody reading) only the newest audio is kept, and when the ring never ran below a period
+   * for a whole second, the surplus is dropped (the device clock runs a little faster than ours).
+   */
   read(samples: number): Int16Array {
-    return this.ring.read(samples);
+    const now = this.clock.now();
+    const target = samples + this.periodSamples;
+    if (this.lastReadAt === undefined || now - this.lastReadAt > IDLE_GAP_MS) {
+      this.trimmedSamples += this.ring.trimTo(target);
+      this.windowMin = Infinity;
+      this.windowReads = 0;
+    }
+    this.lastReadAt = now;
+    const out = this.ring.read(samples);
+    this.windowMin = Math.min(this.windowMin, this.ring.available);
+    if (++this.windowReads >= TRIM_WINDOW_READS) {
+      if (this.windowMin > this.periodSamples) this.trimmedSamples += this.ring.trimTo(this.ring.available - (this.windowMin - this.periodSamples));
+      this.windowMin = Infinity;
+      this.windowReads = 0;
+    }
+    return out;
   }
 
   /** Starts arecord; a device that cannot be opened now is a clear error naming it. */
@@ -224,6 +267,7 @@ export class AlsaCapture implements AudioCapture {
       overruns: this.ring.overruns,
       droppedSamples: this.ring.droppedSamples,
       paddedSamples: this.ring.paddedSamples,
+      trimmedSamples: this.trimmedSamples,
       deviceXruns: this.deviceXruns,
       bufferedMs: (this.ring.available * 1000) / this.sampleRate,
     };
