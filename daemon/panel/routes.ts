@@ -4,6 +4,7 @@
  * logged-in visitor; the stylesheet is public (the login page uses it).
  */
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../util/log.js';
 import type { WebAssets } from './assets.js';
 import { clearedSessionCookie, originMatches, parseCookies, SESSION_COOKIE, sessionCookie, type PanelAuth } from './auth.js';
@@ -52,7 +53,7 @@ export function addPageRoutes(app: Hono, o: PageRouteOptions): void {
   });
   app.get('/login', (c) => c.redirect('/', 303));
 
-  app.post('/login', async (c) => {
+  app.post('/login', bodyLimit({ maxSize: 4096, onError: (c) => c.text('login form too large', 413) }), async (c) => {
     if (!o.passwordHash) return login(c, {}, 403);
     const origin = c.req.header('origin');
     // login CSRF: a form posted from another site must not log the browser in

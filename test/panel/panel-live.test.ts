@@ -151,6 +151,13 @@ describe('panel login', () => {
     expect(r4.headers.get('set-cookie')).toBeNull();
   });
 
+  it('refuses an oversized login body (413) without checking it', async () => {
+    const { base } = await start();
+    const res = await login(base, 'x'.repeat(10_000));
+    expect(res.status).toBe(413);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
   it('refuses a login form posted from another site (403)', async () => {
     const { base } = await start();
     const res = await login(base, PASSWORD, { Origin: 'http://evil.example' });
