@@ -46,6 +46,11 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
     }
   }
 
+  /** How many listeners an event has (e.g. to pick a default when nobody listens). */
+  listenerCount<K extends keyof Events>(event: K): number {
+    return this.listeners.get(event)?.size ?? 0;
+  }
+
   removeAllListeners(): void {
     this.listeners.clear();
   }
