@@ -232,12 +232,8 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
       tx.respond(buildResponse(req, status));
     };
     // No listener: keep the current media (answer with our last description).
-    if (!this.hasListener('reinvite')) answer(this.localSdp);
+    if (this.listenerCount('reinvite') === 0) answer(this.localSdp);
     else this.emit('reinvite', { sdp: offer, answer, reject });
-  }
-
-  private hasListener(event: keyof CallEvents): boolean {
-    return ((this as unknown as { listeners: Map<string, Set<unknown>> }).listeners.get(event)?.size ?? 0) > 0;
   }
 
   /** RFC 3261 13.3.1.4: send a 2xx and retransmit it at T1 doubling to T2 until the ACK; after 64*T1, BYE. */

@@ -332,15 +332,11 @@ export class UserAgent extends TypedEmitter<UaEvents> {
     this.ringing.set(tx, call);
     tx.attach({ onTerminated: () => this.ringing.delete(tx) });
     this.track(call);
-    if (!this.hasIncomingListener()) {
+    if (this.listenerCount('incoming') === 0) {
       call.reject(480);
       return;
     }
     this.emit('incoming', call);
-  }
-
-  private hasIncomingListener(): boolean {
-    return ((this as unknown as { listeners: Map<string, Set<unknown>> }).listeners.get('incoming')?.size ?? 0) > 0;
   }
 
   private onStrayResponse(res: SipResponse): void {
