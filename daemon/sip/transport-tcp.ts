@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { PortierError } from '../util/errors.js';
 import { StreamFramer } from './stream-framer.js';
+import { defaultAdvertisedAddress, isWildcardAddress } from './transport-udp.js';
 import type { Transport, TransportMessage } from './transport.js';
 import type { Endpoint } from './types.js';
 
@@ -80,7 +81,8 @@ export class StreamTransport implements Transport {
         server.off('error', onError);
         server.on('error', (e) => this.fail(e));
         const a = server.address() as net.AddressInfo;
-        this.bound = { transport: this.protocol, address: this.opts.advertisedAddress ?? a.address, port: a.port };
+        const shown = this.opts.advertisedAddress ?? (isWildcardAddress(a.address) ? defaultAdvertisedAddress(a.address.includes(':')) : a.address);
+        this.bound = { transport: this.protocol, address: shown, port: a.port };
         resolve(this);
       });
     });

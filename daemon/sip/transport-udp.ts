@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { networkInterfaces } from 'node:os';
 import { PortierError } from '../util/errors.js';
 import type { Transport, TransportMessage } from './transport.js';
 import type { Endpoint } from './types.js';
@@ -17,6 +18,25 @@ export interface UdpTransportOptions {
   recvBufferSize?: number;
   /** the address written into Via/Contact when bound to a wildcard ("0.0.0.0", "::") */
   advertisedAddress?: string;
+}
+
+export function isWildcardAddress(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
+}
+
+/**
+ * What to write into Via/Contact for a socket bound to a wildcard when the caller did not say:
+ * the first non-internal address of the family (a door is on one LAN), else loopback.
+ */
+export function defaultAdvertisedAddress(v6: boolean): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal || (a.family === 'IPv6') !== v6) continue;
+      if (v6 && a.address.toLowerCase().startsWith('fe80')) continue;
+      return a.address;
+    }
+  }
+  return v6 ? '::1' : '127.0.0.1';
 }
 
 /** SIP over UDP (RFC 3261 18): one datagram is one message. Only this file touches dgram. */
@@ -56,7 +76,8 @@ export class UdpTransport implements Transport {
           /* the kernel keeps its default */
         }
         const a = socket.address();
-        this.bound = { transport: 'udp', address: this.opts.advertisedAddress ?? a.address, port: a.port };
+        const shown = this.opts.advertisedAddress ?? (isWildcardAddress(a.address) ? defaultAdvertisedAddress(v6) : a.address);
+        this.bound = { transport: 'udp', address: shown, port: a.port };
         socket.on('error', (err) => this.errorHandlers.forEach((h) => h(err)));
         socket.on('message', (data, rinfo) => {
           if (data.length > this.max) {

@@ -41,6 +41,17 @@ describe('real sockets', () => {
     }
   });
 
+  it('never advertises a wildcard: a socket bound to 0.0.0.0 reports a real address', async () => {
+    const u = await new UdpTransport({ address: '0.0.0.0', port: 0 }).listen();
+    const t = await new TcpTransport({ address: '0.0.0.0', port: 0 }).listen();
+    expect(u.local.address).not.toBe('0.0.0.0');
+    expect(t.local.address).toBe(u.local.address);
+    expect(u.local.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const v = await new UdpTransport({ address: '0.0.0.0', port: 0, advertisedAddress: '192.0.2.7' }).listen();
+    expect(v.local.address).toBe('192.0.2.7');
+    await Promise.all([u.close(), t.close(), v.close()]);
+  });
+
   it('TCP reuses one connection both ways and frames messages', async () => {
     const a = await new TcpTransport({ address: '127.0.0.1', port: 0 }).listen();
     const b = await new TcpTransport({ address: '127.0.0.1', port: 0 }).listen();
