@@ -116,7 +116,7 @@ function renderCall(): void {
   const j = c?.jitter;
   byId('jitter-legend').textContent = j
     ? [
-        `Buffer ${j.depthMs ?? '—'} ms${j.depthFrames !== null ? ` (${j.depthFrames} frames)` : ''}`,
+        `Buffer ${j.depthMs ?? '—'} ms${j.depthFrames !== null ? ` (${j.depthFrames} frame${j.depthFrames === 1 ? '' : 's'})` : ''}`,
         j.jitterMs !== null ? `jitter ${j.jitterMs} ms` : '',
         j.lossPct !== null ? `loss ${j.lossPct}%` : '',
         `concealed ${j.lost ?? 0}`,
