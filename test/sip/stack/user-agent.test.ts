@@ -149,6 +149,8 @@ describe('calls between two user agents', () => {
     const stranger = w.make('192.168.9.9', { user: 'x', allowDirectCalls: true });
     let rang = false;
     door.on('incoming', () => (rang = true));
+    const rejected: { from: string; status: number; address: string }[] = [];
+    door.on('rejected', (r) => rejected.push({ from: r.from, status: r.status, address: r.source.address }));
     const call = stranger.invite('sip:door@10.0.0.10', { sdp: SDP_B });
     let status: number | undefined;
     call.on('failed', (f) => (status = f.status));
@@ -156,6 +158,7 @@ describe('calls between two user agents', () => {
     expect(status).toBe(403);
     expect(rang).toBe(false);
     expect(door.stats().rejectedByPolicy).toBe(1);
+    expect(rejected).toEqual([{ from: 'sip:x@pbx.lan', status: 403, address: '192.168.9.9' }]);
   });
 
   it('accepts an INVITE from the registrar address on any port', async () => {
