@@ -91,6 +91,12 @@ export interface MediaSessionOptions {
    * arrive first (the previous call on this port, RTP bleed) cannot capture the call.
    */
   rtpLearnPackets?: number;
+  /**
+   * Symmetric RTP (RFC 4961, "comedia"): send to where the peer's RTP comes from once latched,
+   * which gets through a NAT in front of the phone (default true). false: always send to the
+   * SDP address, for peers that send from one port and listen on another.
+   */
+  symmetricRtp?: boolean;
   cname?: string;
   dtmf?: DtmfSenderOptions;
   createJitterBuffer?: (codec: AudioCodec, ptimeMs: number) => JitterBufferLike;

@@ -254,7 +254,8 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   private rtpTarget(): NetAddress {
     // Symmetric RTP (RFC 4961): answer to where the peer's RTP comes from once latched.
-    return this.receiver.latched ?? { address: this.remote.address, port: this.remote.rtpPort };
+    const sdp = { address: this.remote.address, port: this.remote.rtpPort };
+    return this.o.symmetricRtp === false ? sdp : (this.receiver.latched ?? sdp);
   }
 
   private rtcpTarget(): NetAddress {
@@ -318,7 +319,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private onRtcpPacket(data: Uint8Array, from: NetAddress): void {
     if (this.closed) return;
     // Symmetric RTCP: reply to where the peer's RTCP comes from, if it is the peer's host.
-    if (from.address === this.rtpTarget().address) this.rtcpFrom = from;
+    if (this.o.symmetricRtp !== false && from.address === this.rtpTarget().address) this.rtcpFrom = from;
     this.rtcp.receive(data);
   }
 

@@ -73,6 +73,14 @@ describe('media session (fake transport, fake clock)', () => {
     expect(session.stats().learning).toBe(2); // a non-SDP source is latched after 3 in sequence
   });
 
+  it('with symmetricRtp off, keeps sending to the SDP address after latching another source', () => {
+    const { clock, transport, session } = setup({ symmetricRtp: false });
+    session.start();
+    feedTone(transport, clock, 10, { from: { address: '203.0.113.9', port: 61000 } });
+    expect(session.stats().packetsReceived).toBe(8);
+    expect(transport.sentRtp.every((p) => p.to.address === PEER.address && p.to.port === PEER.port)).toBe(true);
+  });
+
   it('hold (recvonly) stops sending; resuming marks the first packet and keeps the timestamp running', () => {
     const { clock, transport, session } = setup();
     session.start();
