@@ -19,6 +19,8 @@ export interface StreamTransportOptions {
   idleTimeoutMs?: number;
   /** the address written into Via/Contact when bound to a wildcard ("0.0.0.0", "::") */
   advertisedAddress?: string;
+  /** incoming connections beyond this many are closed at once (default 256) */
+  maxConnections?: number;
 }
 
 type Proto = 'tcp' | 'tls';
@@ -69,6 +71,10 @@ export class StreamTransport implements Transport {
 
   listen(): Promise<this> {
     const server = this.factory.listen((s) => {
+      if (this.conns.size >= (this.opts.maxConnections ?? 256)) {
+        s.destroy();
+        return;
+      }
       const remote: Endpoint = { transport: this.protocol, address: s.remoteAddress ?? '', port: s.remotePort ?? 0 };
       this.adopt(s, remote);
     });

@@ -108,6 +108,27 @@ describe('real sockets', () => {
     await b.close();
   });
 
+  it('closes incoming TCP connections beyond maxConnections', async () => {
+    const b = await new TcpTransport({ address: '127.0.0.1', port: 0, maxConnections: 2 }).listen();
+    const raw = await import('node:net');
+    const open = () =>
+      new Promise<{ s: import('node:net').Socket; closedEarly: Promise<boolean> }>((resolve) => {
+        const s = raw.connect(b.local.port, '127.0.0.1', () =>
+          resolve({ s, closedEarly: new Promise((r) => { s.on('close', () => r(true)); setTimeout(() => r(false), 300); }) }),
+        );
+        s.on('error', () => undefined);
+      });
+    const c1 = await open();
+    const c2 = await open();
+    await new Promise((r) => setTimeout(r, 50));
+    const c3 = await open();
+    expect(await c3.closedEarly).toBe(true);
+    expect(await c1.closedEarly).toBe(false);
+    c1.s.destroy();
+    c2.s.destroy();
+    await b.close();
+  });
+
   it('TLS refuses a server whose certificate is not trusted', async () => {
     const a = await new TlsTransport({ address: '127.0.0.1', port: 0, cert, key }).listen();
     const b = await new TlsTransport({ address: '127.0.0.1', port: 0, cert, key }).listen();
