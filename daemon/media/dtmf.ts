@@ -138,7 +138,7 @@ export interface DtmfPacketOut {
 
 export interface DtmfSenderOptions {
   clockRate?: number;
-  /** how often an update packet goes out (RFC 4733 2.5.1.2: 50 ms recommended; 20 ms common) */
+  /** how often an update packet goes out, ms (default 20, one per media tick as most phones do; 50 also works) */
   packetIntervalMs?: number;
   /** default key-press length */
   durationMs?: number;
@@ -173,7 +173,7 @@ export class DtmfSender {
 
   constructor(opts: DtmfSenderOptions = {}) {
     this.rate = opts.clockRate ?? 8000;
-    this.intervalMs = opts.packetIntervalMs ?? 50;
+    this.intervalMs = opts.packetIntervalMs ?? 20;
     this.defaultDuration = opts.durationMs ?? 160;
     this.gapMs = opts.gapMs ?? 80;
     this.volume = opts.volume ?? 10;
