@@ -134,7 +134,17 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
     if (!this.dialog || this.dialog.state !== 'confirmed' || this.reinvitePending) return undefined;
     this.reinvitePending = true;
     try {
-      const res = await this.sendInDialog('INVITE', { headers: this.offerHeaders(), body: text(sdp) });
+      let res = await this.sendInDialog('INVITE', { headers: this.offerHeaders(), body: text(sdp) });
+      if (res?.status === 491 && this.dialog?.state === 'confirmed') {
+        // RFC 3261 14.1: glare. Retry once after a random wait: 2.1-4 s if we placed the call
+        // (own the Call-ID), 0-2 s otherwise, so the two sides do not collide again.
+        const wait = this.role === 'uac' ? 2100 + Math.random() * 1900 : Math.random() * 2000;
+        this.reinvitePending = false;
+        await new Promise<void>((resolve) => this.core.clock.setTimeout(resolve, wait));
+        if (!this.dialog || this.dialog.state !== 'confirmed' || this.reinvitePending) return undefined;
+        this.reinvitePending = true;
+        res = await this.sendInDialog('INVITE', { headers: this.offerHeaders(), body: text(sdp) });
+      }
       if (res && res.status >= 200 && res.status < 300) {
         this.localSdp = sdp;
         this.dialog?.refreshTarget(res);

@@ -217,6 +217,19 @@ describe('in-dialog requests', () => {
     expect(call.remoteSdp).toBe(SDP_B + 'a=sendonly\r\n');
   });
 
+  it('glare: both sides re-INVITE at once, both get 491, and the retries (RFC 3261 14.1 timings) succeed', async () => {
+    const { w, call, callee } = await established();
+    const p1 = call.reinvite(SDP_A + 'a=sendonly\r\n');
+    const p2 = callee.reinvite(SDP_B + 'a=sendonly\r\n');
+    await run(w.clock, 4500, 10);
+    const [a1, a2] = await Promise.all([p1, p2]);
+    expect(w.net.find('SIP/2.0 491')).toHaveLength(2);
+    // the callee retries first (0-2 s) and gets the caller's current SDP; the caller (2.1-4 s)
+    // then gets the callee's new one
+    expect(a2).toBe(SDP_A);
+    expect(a1).toBe(SDP_B + 'a=sendonly\r\n');
+  });
+
   it('the callee hangs up with BYE and the caller ends "remote hangup"', async () => {
     const { w, call, callee } = await established();
     let end = '';
