@@ -24,6 +24,7 @@ export class IncomingCall extends InviteSession {
   private _state: IncomingCallState = 'incoming';
   private readonly toTag = randomToken();
   private ringTimer: TimerHandle | undefined;
+  private byeAfterAck: string | undefined;
   /** the caller's offer (may be empty: then the offer comes in the ACK, RFC 3261 13.3.1) */
   readonly offer: string;
 
@@ -122,8 +123,21 @@ export class IncomingCall extends InviteSession {
     if (ours && this._state === 'answered') {
       this.transition('confirmed');
       this.emit('accepted', { sdp: this.remoteSdp });
+      if (this.byeAfterAck !== undefined) void this.byeNow(this.byeAfterAck);
     }
     return ours;
+  }
+
+  /**
+   * RFC 3261 15: the callee must not send BYE before the ACK for its 2xx arrived (or the 2xx
+   * retransmissions gave up); a hang-up in between is held until then.
+   */
+  override bye(reason = 'hangup'): Promise<void> {
+    if (this._state === 'answered') {
+      this.byeAfterAck = reason;
+      return Promise.resolve();
+    }
+    return this.byeNow(reason);
   }
 
   protected finish(reason: string, by: CallEvents['ended']['by']): void {

@@ -119,7 +119,11 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
   }
 
   /** Hang up an established call (RFC 3261 15.1.1). */
-  async bye(reason = 'hangup'): Promise<void> {
+  bye(reason = 'hangup'): Promise<void> {
+    return this.byeNow(reason);
+  }
+
+  protected async byeNow(reason: string): Promise<void> {
     if (!this.dialog || this.dialog.state === 'terminated') return;
     const d = this.dialog;
     d.transition('terminated');
@@ -259,7 +263,7 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
       if (this.retransmit !== state) return;
       if (this.core.clock.now() - started >= 64 * t1) {
         this.retransmit = undefined;
-        void this.bye('no ACK for the 2xx');
+        void this.byeNow('no ACK for the 2xx');
         return;
       }
       tx.respond(res);

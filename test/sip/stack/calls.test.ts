@@ -82,6 +82,29 @@ describe('UAS 2xx reliability (RFC 3261 13.3.1.4)', () => {
     expect(caller.methods()).toContain('BYE');
   });
 
+  it('holds a callee hang-up until the ACK arrives (RFC 3261 15)', async () => {
+    const { w, door } = setup();
+    const flat = w.make('10.0.0.20', { user: 'flat' });
+    let callee: IncomingCall | undefined;
+    door.on('incoming', (c) => {
+      callee = c;
+      c.accept(SDP_A);
+      void c.bye();
+    });
+    w.net.drop = (p) => p.text.startsWith('ACK') && p.time < 1200;
+    const call = flat.invite('sip:door@10.0.0.10', { sdp: SDP_B });
+    let ended = '';
+    call.on('ended', (e) => (ended = e.reason));
+    await run(w.clock, 100);
+    expect(w.net.find('BYE ')).toHaveLength(0);
+    await run(w.clock, 3000, 50);
+    const ack = w.net.find('ACK ').filter((p) => !w.net.lost.includes(p))[0];
+    const bye = w.net.find('BYE ')[0];
+    expect(bye.time).toBeGreaterThanOrEqual(ack.time);
+    expect(ended).toBe('remote hangup');
+    expect(callee?.state).toBe('terminated');
+  });
+
   it('stops retransmitting once the ACK arrives and reports the call up', async () => {
     const { w, door } = setup();
     const flat = w.make('10.0.0.20', { user: 'flat' });
