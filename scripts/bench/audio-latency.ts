@@ -11,9 +11,51 @@
  * and the rest (capture: PulseAudio monitor + arecord period + the capture ring).
  *
  * Needs pulseaudio, pulseaudio-utils, libasound2-plugins and alsa-utils (scripts/test-deps.sh).
+ * A machine with a real card can run the same loop with a cable from line out to line in:
+ * that part is not scripted here.
  */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AlsaCapture, AlsaPlayback } from '../../hal/audio/alsa.js';
-import { startVirtualCard } from '../../test/support/peers/virtual-card.js';
+
+/**
+ * A private PulseAudio with a null sink "vspk" and a keep-alive stream (field guide (a)); the
+ * tests' VirtualCard does the same, but scripts/ is built without test/.
+ */
+async function startCard(): Promise<{ env: NodeJS.ProcessEnv; stop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'portier-latency-'));
+  const runtime = join(dir, 'runtime');
+  mkdirSync(runtime, { recursive: true });
+  chmodSync(runtime, 0o700);
+  mkdirSync(join(dir, 'home'));
+  writeFileSync(
+    join(dir, 'card.pa'),
+    'load-module module-native-protocol-unix auth-anonymous=1\nload-module module-null-sink sink_name=vspk rate=48000 channels=1\nset-default-sink vspk\n',
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: runtime, HOME: join(dir, 'home'), PULSE_SERVER: `unix:${join(runtime, 'pulse', 'native')}` };
+  delete env.DBUS_SESSION_BUS_ADDRESS;
+  const children: ChildProcess[] = [];
+  children.push(spawn('pulseaudio', ['-n', '-F', join(dir, 'card.pa'), '--exit-idle-time=-1', '--daemonize=no', '--log-level=error'], { env, stdio: 'ignore' }));
+  for (let i = 0; spawnSync('pactl', ['info'], { env }).status !== 0; i++) {
+    if (i > 100) throw new Error('pulseaudio did not start (install pulseaudio pulseaudio-utils libasound2-plugins)');
+    await sleep(50);
+  }
+  // without a stream already playing, the monitor loses the head of a new one
+  children.push(spawn('pacat', ['-d', 'vspk', '--raw', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=10', '/dev/zero'], { env, stdio: 'ignore' }));
+  await sleep(300);
+  return {
+    env,
+    async stop() {
+      for (const c of children.reverse()) {
+        c.kill('SIGTERM');
+        if (c.exitCode === null) await new Promise((r) => c.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,7 +80,7 @@ const median = (xs: number[]) => {
 };
 
 async function main(): Promise<void> {
-  const card = await startVirtualCard();
+  const card = await startCard();
   const common = { device: 'default', sampleRate: RATE, bufferTimeUs: BUFFER_US, periodTimeUs: PERIOD_US };
   const pb = new AlsaPlayback({ ...common, env: card.env });
   const cap = new AlsaCapture({ ...common, env: { ...card.env, PULSE_SOURCE: 'vspk.monitor' } });
