@@ -62,6 +62,8 @@ export function mediaParamsFromNegotiated(
   };
 }
 
+export type MediaSessionState = 'idle' | 'running' | 'closed';
+
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly o: MediaSessionOptions;
   private readonly clock: Clock;
@@ -80,8 +82,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   private readonly ticker: TickSource;
   private readonly ownTicker: boolean;
   private unsubscribeTick: (() => void) | null = null;
-  private running = false;
-  private closed = false;
+  private state: MediaSessionState = 'idle';
   private sentSinceReport = false;
   private malformed = 0;
   private digitsIn = 0;
@@ -127,6 +128,26 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.ticker = opts.mediaClock ?? new MediaClock({ clock: this.clock, intervalMs: this.tickMs });
   }
 
+  private get running(): boolean {
+    return this.state === 'running';
+  }
+
+  private get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * The session's lifecycle: idle -> running (start) -> closed (close), or idle -> closed.
+   * Refuses anything else (start after close, a second start or close) by returning false.
+   */
+  private transition(to: MediaSessionState): boolean {
+    const from = this.state;
+    const legal = (from === 'idle' && (to === 'running' || to === 'closed')) || (from === 'running' && to === 'closed');
+    if (!legal) return false;
+    this.state = to;
+    return true;
+  }
+
   get direction(): MediaDirection {
     return this.dir;
   }
@@ -158,8 +179,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   /** Starts RTP/RTCP handling and the per-tick audio. Safe to call twice. */
   start(): void {
-    if (this.running || this.closed) return;
-    this.running = true;
+    if (!this.transition('running')) return;
     this.transport.onRtp((data, from) => this.onRtp(data, from));
     this.transport.onRtcp((data, from) => this.onRtcpPacket(data, from));
     this.syncRtpTimeout();
@@ -387,10 +407,9 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   /** Stops ticking, sends RTCP BYE, closes the socket and the codec. Safe to call twice. */
   close(reason = 'call ended'): void {
-    if (this.closed) return;
-    if (this.running) this.rtcp.stop({ reason });
-    this.closed = true;
-    this.running = false;
+    const wasRunning = this.running;
+    if (!this.transition('closed')) return;
+    if (wasRunning) this.rtcp.stop({ reason });
     this.unsubscribeTick?.();
     this.unsubscribeTick = null;
     if (this.ownTicker) this.ticker.stop();

@@ -279,6 +279,10 @@ describe('media session (fake transport, fake clock)', () => {
     const n = transport.sentRtp.length;
     clock.advance(1000);
     expect(transport.sentRtp.length).toBe(n);
+    session.start(); // closed is final
+    clock.advance(1000);
+    expect(transport.sentRtp.length).toBe(n);
+    expect(clock.pending).toBe(0);
   });
 
   it('sessions can share one media clock; closing one leaves the other ticking', () => {
