@@ -37,6 +37,8 @@ export interface ChildSupervisorOptions {
   /** an unexpected exit while running; a restart follows after `restartInMs` */
   onCrash?: (err: PortierError, restartInMs: number) => void;
   onSpawn?: (child: ChildProcess) => void;
+  /** runs before each restart (not the first start); its errors are ignored */
+  beforeRestart?: () => Promise<void>;
 }
 
 export interface SupervisorStats {
@@ -214,8 +216,13 @@ export class ChildSupervisor {
     this.restartTimer = this.opts.clock.setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.wanted || this.child) return;
-      this.counters.restarts++;
-      this.spawnChild();
+      const respawn = () => {
+        if (!this.wanted || this.child) return;
+        this.counters.restarts++;
+        this.spawnChild();
+      };
+      if (!this.opts.beforeRestart) return respawn();
+      this.opts.beforeRestart().then(respawn, respawn);
     }, delay);
   }
 }

@@ -57,10 +57,15 @@ class LineWatcher {
     private readonly clock: Clock,
     private readonly opts: GpiodDriverOptions,
     private readonly onEdge: (active: boolean) => void,
+    /** the level read again before a restarted gpiomon (edges may have been missed meanwhile) */
+    private readonly onResync: (active: boolean) => void,
   ) {}
 
-  /** Resolves the line, reads its level with gpioget (before gpiomon holds it), starts gpiomon. */
-  async open(): Promise<boolean> {
+  /**
+   * Resolves the line, reads its level with gpioget (before gpiomon holds it) and hands it to
+   * `onInitial`, then starts gpiomon.
+   */
+  async open(onInitial: (active: boolean) => void = () => {}): Promise<void> {
     const v = await this.tools.version();
     this.major = v.major;
     const a = await this.tools.resolve(this.cfg.chip, this.cfg.line);
@@ -80,9 +85,13 @@ class LineWatcher {
       onStdout: (chunk) => this.onData(chunk),
       onCrash: (err, restartInMs) => this.opts.onCrash?.({ id: this.cfg.id, message: err.message, restartInMs }),
       onSpawn: () => (this.partial = ''),
+      beforeRestart: async () => {
+        const level = parseGetOutput(await this.tools.get(getArgs(v.major, a, o), a));
+        if (level !== null) this.onResync(level);
+      },
     });
+    onInitial(initial);
     await this.sup.start();
-    return initial;
   }
 
   private onData(chunk: Buffer): void {
@@ -220,7 +229,17 @@ export class GpiodButton implements Button {
       onRelease: (heldMs) => this.events.emit('release', { id: this.id, heldMs }),
       onLongPress: (heldMs) => this.events.emit('longPress', { id: this.id, heldMs }),
     });
-    this.watcher = new LineWatcher(cfg, gpiodToolsFor(opts), clock, opts, (active) => this.debouncer.edge(active));
+    this.watcher = new LineWatcher(
+      cfg,
+      gpiodToolsFor(opts),
+      clock,
+      opts,
+      (active) => this.debouncer.edge(active),
+      // after a gpiomon restart: a release missed meanwhile is applied; a missed press is not (no phantom call)
+      (active) => {
+        if (!active && this.debouncer.active) this.debouncer.edge(false);
+      },
+    );
   }
 
   get id(): string {
@@ -274,7 +293,14 @@ export class GpiodInput implements Input {
       onRelease: () => emit(false),
       onLongPress: () => {},
     });
-    this.watcher = new LineWatcher(cfg, gpiodToolsFor(opts), clock, opts, (active) => this.debouncer.edge(active));
+    this.watcher = new LineWatcher(
+      cfg,
+      gpiodToolsFor(opts),
+      clock,
+      opts,
+      (active) => this.debouncer.edge(active),
+      (active) => this.debouncer.edge(active),
+    );
   }
 
   get id(): string {
@@ -287,12 +313,13 @@ export class GpiodInput implements Input {
 
   /** Reads the current level first (no change event for it), then follows edges. */
   async open(): Promise<void> {
-    const initial = await this.watcher.open();
-    if (initial && !this.debouncer.active) {
-      this.quiet = true;
-      this.debouncer.edge(true);
-      this.quiet = false;
-    }
+    await this.watcher.open((initial) => {
+      if (initial && !this.debouncer.active) {
+        this.quiet = true;
+        this.debouncer.edge(true);
+        this.quiet = false;
+      }
+    });
   }
 
   async close(): Promise<void> {

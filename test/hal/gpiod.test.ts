@@ -175,6 +175,7 @@ describe.each([
     writeFileSync(replay, `17 1 1.0\n`);
     env.FAKE_GPIOMON_REPLAY = replay;
     env.FAKE_GPIOMON_EXIT = '1';
+    env.FAKE_GPIOGET_VALUE = '1'; // still held at every restart
     const crashes: number[] = [];
     const b = new GpiodButton({ ...btnCfg, debounce_ms: 0 }, undefined, { ...opts, onCrash: (c) => crashes.push(c.restartInMs) });
     let presses = 0;
@@ -186,6 +187,43 @@ describe.each([
     expect(calls('gpiomon').length).toBeGreaterThanOrEqual(3);
     expect(presses).toBe(1); // the same level again after a restart is not a new press
     expect(b.stats().restarts).toBeGreaterThanOrEqual(2);
+    await b.close();
+  });
+
+  it(`${label}: a restarted gpiomon re-reads the level, so a change missed meanwhile is not lost`, async () => {
+    env.FAKE_GPIOGET_VALUE = '1';
+    const replay = join(dir, 'replay');
+    writeFileSync(replay, '22 1 1.0\n'); // same level: no change; then gpiomon exits
+    env.FAKE_GPIOMON_REPLAY = replay;
+    env.FAKE_GPIOMON_EXIT = '1';
+    const inp = new GpiodInput({ id: 'contact', chip: '0', line: 22, active_low: false, bias: 'as-is', debounce_ms: 0 }, undefined, opts);
+    const changes: boolean[] = [];
+    inp.events.on('change', (e) => changes.push(e.active));
+    await inp.open();
+    expect(inp.active).toBe(true);
+    env.FAKE_GPIOGET_VALUE = '0'; // the contact opened while gpiomon was down
+    await until(() => changes.length === 1);
+    expect(changes).toEqual([false]);
+    expect(inp.active).toBe(false);
+    const starts = () => calls().filter((c) => c[0] === 'gpioget' || c[0] === 'gpiomon').map((c) => c[0]);
+    await until(() => starts().length >= 4);
+    expect(starts().slice(0, 4)).toEqual(['gpioget', 'gpiomon', 'gpioget', 'gpiomon']);
+    await inp.close();
+  });
+
+  it(`${label}: a button released while gpiomon was down is released after the restart`, async () => {
+    const replay = join(dir, 'replay');
+    writeFileSync(replay, '17 1 1.0\n');
+    env.FAKE_GPIOMON_REPLAY = replay;
+    env.FAKE_GPIOMON_EXIT = '1';
+    env.FAKE_GPIOGET_VALUE = '0';
+    const b = new GpiodButton({ ...btnCfg, debounce_ms: 0 }, undefined, opts);
+    const seen: string[] = [];
+    b.events.on('press', () => seen.push('press'));
+    b.events.on('release', () => seen.push('release'));
+    await b.open();
+    await until(() => seen.length >= 2);
+    expect(seen.slice(0, 2)).toEqual(['press', 'release']);
     await b.close();
   });
 
