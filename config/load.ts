@@ -75,6 +75,14 @@ export function loadConfigText(text: string, opts: LoadOptions = {}): LoadResult
   }
   const issues = crossCheck(parsed.data);
   const resolved = resolveSecrets(parsed.data, opts, issues);
+  const panelHost = resolved.panel.listen.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const loopback = panelHost === 'localhost' || panelHost === '::1' || panelHost.startsWith('127.');
+  if (!loopback && !resolved.panel.password_hash) {
+    issues.push({
+      path: 'panel.listen',
+      message: `the panel would be open on ${panelHost} without a password: set panel.password_hash (make one with \`portier hash-password\`) or listen on 127.0.0.1`,
+    });
+  }
   if (issues.length) return { ok: false, issues };
   const env = opts.env ?? process.env;
   const state_dir =

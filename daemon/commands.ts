@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_TOML } from '../config/demo.js';
 import { formatIssues, loadConfigFile, loadConfigText, summarize, type LoadResult } from '../config/load.js';
 import { startDaemon } from './main.js';
+import { hashPasswordCommand } from './panel/password.js';
 import { createLogger } from './util/log.js';
 import { version } from './util/version.js';
 
@@ -16,6 +17,7 @@ const HELP = `portier ${version()} — SIP door intercom daemon
 Usage:
   portier run [--config FILE] [--pretty]   run the daemon (no --config: the built-in demo)
   portier check-config FILE                check a config file; lists every problem
+  portier hash-password                    print a scrypt hash for panel.password_hash (stdin, or asked twice on a terminal)
   portier sip-check FILE...                parse captured SIP messages (one datagram a file)
   portier bench-jitter [--playout DIR] TRACE.csv...
                                            replay jitter traces through the jitter buffer
@@ -32,6 +34,7 @@ const commands: Record<string, Command> = {
   'check-config': checkConfigCommand,
   'sip-check': sipCheckCommand,
   'bench-jitter': benchJitterCommand,
+  'hash-password': (args) => hashPasswordCommand(args),
 };
 
 async function sipCheckCommand(args: string[]): Promise<number> {

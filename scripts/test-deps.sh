@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="kamailio kamailio-tls-modules baresip baresip-core sip-tester sox alsa-utils ffmpeg iproute2 procps openssl util-linux coreutils bsdutils
-pulseaudio pulseaudio-utils libasound2-plugins ${PORTIER_TEST_DEPS_EXTRA:-}"
+pulseaudio pulseaudio-utils libasound2-plugins chromium fonts-liberation ${PORTIER_TEST_DEPS_EXTRA:-}"
 
 say() { printf 'test-deps: %s\n' "$*"; }
 

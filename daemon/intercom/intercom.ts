@@ -384,7 +384,10 @@ export class Intercom {
   private publish(): void {
     const calls = [this.current, this.lastEnded].filter((c): c is CallRecord => c !== null).map((c) => this.describe(c));
     this.d.hub.set('calls', calls);
-    this.d.hub.set('doors', { codes: this.codes.status() });
+    this.d.hub.set('doors', {
+      list: this.d.config.doors.map((d) => ({ relay: d.relay, contact: d.contact ?? null })),
+      codes: this.codes.status(),
+    });
   }
 
   get currentCall(): Record<string, unknown> | null {

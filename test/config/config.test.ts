@@ -57,7 +57,7 @@ driver = "gpoid"
 
   it('names unknown drivers with the list of known ones (after the schema passes)', () => {
     const lines = issues('[audio]\ncapture = "mic:0"\n[[buttons]]\nid = "door"\ndriver = "gpoid"\n');
-    expect(lines).toContain('buttons[0].driver: unknown driver "gpoid"; known: sim');
+    expect(lines).toContain('buttons[0].driver: unknown driver "gpoid"; known: sim, gpiod');
     expect(lines.find((l) => l.startsWith('audio.capture'))).toMatch(/unknown capture driver "mic"; known: silence, tone/);
   });
 
@@ -95,6 +95,13 @@ driver = "gpoid"
     expect(issues('[[buttons]]\nid = "b"\ncall = ["100"]\n')).toEqual([
       'buttons[0].call[0]: extension "100" needs sip.registrar (or give a full SIP URI)',
     ]);
+  });
+
+  it('keeps the panel on loopback unless a password hash is set', () => {
+    expect(issues('[panel]\nlisten = "0.0.0.0:8080"\n')).toEqual([
+      expect.stringMatching(/^panel\.listen: the panel would be open on 0\.0\.0\.0 without a password: set panel\.password_hash/),
+    ]);
+    expect(issues('[panel]\nlisten = "0.0.0.0:8080"\npassword_hash = "scrypt$32768$8$1$abc$def"\n')).toEqual([]);
   });
 
   it('the built-in demo config is valid', () => {
