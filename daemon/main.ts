@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { parseHostPort } from '../config/schema-fields.js';
 import { openDevices } from './devices.js';
 import { callMediaDepsFrom, registerIntercomRoutes } from './intercom-routes.js';
-import { DemoFlat } from './intercom/demo-flat.js';
+import type { DemoFlat } from './intercom/demo-flat.js';
 import { DoorAudio } from './intercom/door-audio.js';
 import { watchDoorContacts } from './intercom/door-contact.js';
 import { EventLog } from './intercom/event-log.js';
@@ -112,6 +112,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     let demoFlat: DemoFlat | null = null;
     if (config.demo.flat) {
+      // loaded only for the demo: a device never pays for it at start-up
+      const { DemoFlat } = await import('./intercom/demo-flat.js');
       demoFlat = await DemoFlat.start({
         clock,
         log: log.child({ module: 'demo-flat' }),
