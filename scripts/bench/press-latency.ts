@@ -3,12 +3,15 @@
  * Run: npx tsx scripts/bench/press-latency.ts [presses]
  *
  * 1. A daemon (in this process) whose button calls a plain UDP socket. For each of N presses
- *    (POST /api/buttons/door/press over HTTP), the time from sending the API request until the
- *    INVITE arrives at that socket; the socket answers 486 so the next press can follow.
+ *    (POST /api/buttons/door/press over HTTP from a separate client process), the time from
+ *    sending the API request until the INVITE arrives at that socket; the socket answers 486 so
+ *    the next press can follow. Interleaved with in-process presses (the HAL button's press()).
  * 2. The built-in demo with the flat answering at once: press -> first RTP packet received by the
  *    door from the flat (the flat receives the door's audio from its 200 OK onwards).
  */
+import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,20 +50,29 @@ async function pressToInvite(): Promise<void> {
     }
   });
   const url = `http://127.0.0.1:${daemon.httpPort}/api/buttons/door/press`;
+  // the HTTP client runs in its own process, as a real client would; times are epoch ms on both sides
+  const client = fork(fileURLToPath(new URL('./press-client.mjs', import.meta.url)), [url, token]);
+  const sent = (): Promise<number> => new Promise((res) => client.once('message', (m) => res(Number(m))));
+  const epoch = () => performance.timeOrigin + performance.now();
   const samples: number[] = [];
   const direct: number[] = [];
   for (let i = 0; i < 2 * presses; i++) {
     const viaApi = i % 2 === 0;
-    const got = new Promise<number>((res) => (onInvite = () => res(performance.now())));
-    const t0 = performance.now();
+    const got = new Promise<number>((res) => (onInvite = () => res(epoch())));
+    let t0: number;
     if (viaApi) {
-      const resp = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
-      await resp.arrayBuffer();
-    } else daemon.buttons.get('door')!.press();
+      const t = sent();
+      client.send('press');
+      t0 = await t;
+    } else {
+      t0 = epoch();
+      daemon.buttons.get('door')!.press();
+    }
     (viaApi ? samples : direct).push((await got) - t0);
     // wait until the call is over (486 -> ACK) before the next press
     while (daemon.intercom.currentCall) await new Promise((res) => setTimeout(res, 2));
   }
+  client.kill();
   await daemon.close();
   uas.close();
   console.log(
