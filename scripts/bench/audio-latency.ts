@@ -1,6 +1,10 @@
 /**
  * Audio path latency of the alsa driver on the virtual sound card:
- * `npx tsx scripts/bench/audio-latency.ts [--rate 16000] [--clicks 20] [--buffer-us 40000] [--period-us 10000]`.
+ * `npx tsx scripts/bench/audio-latency.ts [--rate 16000] [--clicks 20] [--buffer-us 40000] [--period-us 10000]
+ *    [--call-codec pcmu] [--call-clicks 8] [--no-call]`.
+ *
+ * Part 2 (audio-latency-call.ts, skipped with --no-call): the mouth-to-ear round trip of a real
+ * call between two portier daemons on the same card, each direction being about half of it.
  *
  * One clock for both ends: AlsaPlayback writes a click train to ALSA default (→ the vspk null
  * sink), AlsaCapture records ALSA default with PULSE_SOURCE=vspk.monitor, so it hears what was
@@ -19,6 +23,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlsaCapture, AlsaPlayback } from '../../hal/audio/alsa.js';
+import { measureCallLatency } from './audio-latency-call.js';
 
 /**
  * A private PulseAudio with a null sink "vspk" and a keep-alive stream (field guide (a)); the
@@ -137,16 +142,26 @@ async function main(): Promise<void> {
         capture: { underruns: cs.underruns, overruns: cs.overruns, trimmedSamples: cs.trimmedSamples, deviceXruns: cs.deviceXruns, restarts: cs.restarts },
       },
     };
-    console.log(JSON.stringify(result, null, 2));
+    console.log(JSON.stringify({ alsa_loop: result }, null, 2));
     if (roundTrips.length < CLICKS / 2) process.exitCode = 1;
   } finally {
     await cap.close();
     await pb.close();
     await card.stop();
   }
+  if (!process.argv.includes('--no-call')) {
+    const i = process.argv.indexOf('--call-codec');
+    const codec = i > 0 ? process.argv[i + 1]! : 'pcmu';
+    const call = await measureCallLatency({ codec, clicks: arg('call-clicks', 8), basePort: 41000, sampleRate: RATE });
+    console.log(JSON.stringify({ call }, null, 2));
+    if (call.found < call.clicks / 2) process.exitCode = 1;
+  }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
