@@ -39,7 +39,7 @@ export interface AlsaCaptureOptions extends AlsaOptions {
 }
 
 export interface AlsaPlaybackOptions extends AlsaOptions {
-  /** the most audio allowed to wait in front of the speaker before new frames are dropped (default 120 ms) */
+  /** the most audio allowed to wait in front of the speaker before new frames are dropped (default 80 ms: the 40 ms start threshold plus two frames) */
   maxQueueMs?: number;
 }
 
@@ -292,6 +292,7 @@ export class AlsaPlayback implements AudioPlayback {
   private stdin: NodeJS.WritableStream | undefined;
   private written = 0; // samples since the device (re)started or is filling
   private startedAt: number | undefined; // when the device started consuming
+  private lastUnderrunAt: number | undefined;
   private underruns = 0;
   private droppedFrames = 0;
   private droppedSamples = 0;
@@ -305,7 +306,7 @@ export class AlsaPlayback implements AudioPlayback {
     this.sampleRate = opts.sampleRate;
     this.clock = opts.clock ?? systemClock;
     this.startThreshold = Math.round((opts.sampleRate * (opts.bufferTimeUs ?? DEFAULT_BUFFER_US)) / 1e6);
-    this.maxQueue = Math.round((opts.sampleRate * (opts.maxQueueMs ?? 120)) / 1000);
+    this.maxQueue = Math.round((opts.sampleRate * (opts.maxQueueMs ?? 80)) / 1000);
     this.sup = makeSupervisor(
       'aplay',
       opts,
@@ -313,7 +314,15 @@ export class AlsaPlayback implements AudioPlayback {
       this.events,
       undefined,
       (line) => {
-        if (/underrun!!!/.test(line)) this.deviceXruns++;
+        const m = /underrun!!!(?: \(at least ([\d.]+) ms long\))?/.exec(line);
+        if (!m) return;
+        this.deviceXruns++;
+        // the device stood still that long while we kept writing: the queue is that much longer
+        // (unless the write clock already saw this underrun and started over)
+        const stalled = Number(m[1] ?? 0);
+        const now = this.clock.now();
+        const seen = this.lastUnderrunAt !== undefined && now - this.lastUnderrunAt < stalled + 200;
+        if (this.startedAt !== undefined && stalled > 0 && !seen) this.startedAt += stalled;
       },
       (child) => {
         this.stdin = child.stdin ?? undefined;
@@ -345,6 +354,7 @@ export class AlsaPlayback implements AudioPlayback {
     if (q < 0) {
       // the device ran dry before this frame: it stops and refills to the start threshold
       this.underruns++;
+      this.lastUnderrunAt = now;
       this.written = 0;
       this.startedAt = undefined;
       q = 0;

@@ -217,6 +217,18 @@ describe('AlsaPlayback with a fake aplay', () => {
     await pb.close();
   });
 
+  it('adds the stall aplay reports ("underrun!!! (at least 50 ms long)") to the measured queue', async () => {
+    env.FAKE_ALSA_MODE = 'xrun-late';
+    const clock = manualClock();
+    const pb = new AlsaPlayback({ device: 'default', sampleRate: 1000, bufferTimeUs: 40_000, maxQueueMs: 200, clock, env, command: join(dir, 'aplay'), startupGraceMs: 50 });
+    await pb.open();
+    pb.write(new Int16Array(20));
+    pb.write(new Int16Array(20)); // started: 40 ms queued
+    await until(() => pb.stats().deviceXruns === 1);
+    expect(pb.stats().latencyMs).toBe(90);
+    await pb.close();
+  });
+
   it('fails open() with AUDIO_DEVICE_MISSING and drops writes instead of throwing', async () => {
     env.FAKE_ALSA_MODE = 'missing';
     const pb = new AlsaPlayback({ device: 'plughw:7,0', sampleRate: 8000, env, command: join(dir, 'aplay'), startupGraceMs: 5000 });
