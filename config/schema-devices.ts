@@ -21,7 +21,7 @@ const gpioLine = {
   active_low: key(z.boolean().default(false), { description: 'gpiod: the line is active when low' }),
 };
 
-const driver = key(z.string().min(1).default('sim'), { description: 'driver: sim (later gpiod)' });
+const driver = key(z.string().min(1).default('sim'), { description: 'driver: gpiod (Linux GPIO through the libgpiod tools) or sim' });
 
 export const buttonSchema = z.strictObject({
   id,

@@ -102,9 +102,9 @@ export const mediaSchema = z.strictObject({
 
 export const audioSchema = z.strictObject({
   capture: key(z.string().min(1).default('silence'), {
-    description: 'microphone driver: silence, tone:HZ, wav:PATH (later alsa:DEVICE)',
+    description: 'microphone driver: alsa:DEVICE (alsa:default, alsa:plughw:1,0), silence, tone:HZ, wav:PATH',
   }),
-  playback: key(z.string().min(1).default('null'), { description: 'speaker driver: null, wav:PATH (later alsa:DEVICE)' }),
+  playback: key(z.string().min(1).default('null'), { description: 'speaker driver: alsa:DEVICE, null, wav:PATH' }),
   sample_rate: key(z.union([z.literal(8000), z.literal(16000), z.literal(48000)]).default(16000), {
     description: 'PCM rate between the HAL and the media engine: 8000, 16000 or 48000',
     unit: 'Hz',

@@ -17,6 +17,9 @@ const HELP = `portier ${version()} — SIP door intercom daemon
 Usage:
   portier run [--config FILE] [--pretty]   run the daemon (no --config: the built-in demo)
   portier check-config FILE                check a config file; lists every problem
+  portier audio-test [--device DEV | --capture DEV --playback DEV] [--config FILE] [--seconds 3] [--rate 16000] [--no-playback]
+                                           record a few seconds and play them back
+  portier audio-devices [--json]           list ALSA capture and playback devices
   portier hash-password                    print a scrypt hash for panel.password_hash (stdin, or asked twice on a terminal)
   portier sip-check FILE...                parse captured SIP messages (one datagram a file)
   portier bench-jitter [--playout DIR] TRACE.csv...
@@ -35,6 +38,8 @@ const commands: Record<string, Command> = {
   'sip-check': sipCheckCommand,
   'bench-jitter': benchJitterCommand,
   'hash-password': (args) => hashPasswordCommand(args),
+  'audio-test': (args) => import('./audio-commands.js').then((m) => m.audioTestCommand(args)),
+  'audio-devices': (args) => import('./audio-commands.js').then((m) => m.audioDevicesCommand(args)),
 };
 
 async function sipCheckCommand(args: string[]): Promise<number> {

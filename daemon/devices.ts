@@ -53,6 +53,9 @@ export async function openDevices(config: ResolvedConfig, clock: Clock, log: Log
     hub.set('leds', Object.fromEntries([...leds].map(([id, l]) => [id, { lit: l.lit, driver: l.driver }])));
   };
   publish();
+  for (const dev of [capture, playback] as { driver: string; events?: { on(ev: 'crash', fn: (e: unknown) => void): unknown } }[]) {
+    dev.events?.on('crash', (e) => log.warn({ driver: dev.driver, detail: e }, 'audio device process died; restarting it'));
+  }
   hub.set('audio', { capture: capture.driver, playback: playback.driver, sample_rate: config.audio.sample_rate });
 
   for (const b of buttons.values()) {
