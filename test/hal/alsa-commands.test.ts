@@ -36,13 +36,14 @@ describe('portier audio-test / audio-devices', () => {
     try {
       const spk = await card.record('vspk.monitor');
       const a = io(card.env);
-      const run = audioTestCommand(['--seconds', '1.5', '--rate', '16000'], a.io);
+      // generous margins: arecord can take a few 100 ms to start on a loaded CI machine
+      const run = audioTestCommand(['--seconds', '2.5', '--rate', '16000'], a.io);
       await new Promise((r) => setTimeout(r, 200));
-      await card.playSamples(sineSamples(800, 1, CARD_RATE));
+      await card.playSamples(sineSamples(800, 1.5, CARD_RATE));
       expect(await run).toBe(0);
       await new Promise((r) => setTimeout(r, 200));
       const heard = await spk.stop();
-      expect(a.o.out).toMatch(/Recording 1.5 s from ALSA device "default" at 16000 Hz/);
+      expect(a.o.out).toMatch(/Recording 2.5 s from ALSA device "default" at 16000 Hz/);
       const peak = Number(/Microphone: peak (-?[\d.]+) dBFS/.exec(a.o.out)?.[1]);
       expect(peak).toBeGreaterThan(-10); // the 800 Hz at half scale is about -6 dBFS
       expect(a.o.out).not.toMatch(/silent/);
