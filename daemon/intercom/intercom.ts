@@ -98,10 +98,13 @@ export class Intercom {
       this.d.log.warn({ button: buttonId }, 'button pressed but SIP is not running');
       return;
     }
+    if (button.call.length === 0) {
+      this.d.log.warn({ button: buttonId }, 'button pressed but it has no call targets');
+      this.d.events.append('call_failed', { button: buttonId, reason: 'no call targets are configured for this button' });
+      return;
+    }
     const rec = this.newRecord('outgoing', button.call.join(', '));
     rec.button = buttonId;
-    this.d.events.append('ring', { call: rec.id, button: buttonId, source, targets: button.call, mode: button.mode });
-    if (this.ic.ringback) this.d.audio.startRingback();
     const plan = new CallPlan({
       targets: button.call,
       mode: button.mode,
@@ -121,7 +124,11 @@ export class Intercom {
       this.d.events.append('call_failed', { call: rec.id, reason, results });
       this.end(rec, reason);
     });
+    // the INVITEs go out first; the log write (a synchronous append, slow on an SD card) and the
+    // ringback follow. With targets present the plan cannot fail synchronously, so the log order holds.
     plan.start();
+    this.d.events.append('ring', { call: rec.id, button: buttonId, source, targets: button.call, mode: button.mode });
+    if (this.ic.ringback) this.d.audio.startRingback();
   }
 
   private dial(rec: CallRecord, target: string): OutgoingLeg {

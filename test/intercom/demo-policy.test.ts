@@ -102,3 +102,17 @@ describe('call policy with the demo flat', () => {
     }
   }, 25_000);
 });
+
+describe('a button without call targets', () => {
+  it('logs call_failed and starts no call', async () => {
+    const { daemon, api } = await startTestDaemon('[panel]\nlisten = "127.0.0.1:0"\n[sip]\nlisten = "127.0.0.1:0"\n[media]\nrtp_ports = "32400-32500"\n[[buttons]]\nid = "door"\n');
+    try {
+      expect((await api('/api/buttons/door/press', { method: 'POST' })).status).toBe(200);
+      expect(await calls(api)).toEqual([]);
+      const { events } = await (await api('/api/events?limit=5')).json();
+      expect(events[0]).toMatchObject({ type: 'call_failed', button: 'door', reason: 'no call targets are configured for this button' });
+    } finally {
+      await daemon.close();
+    }
+  });
+});
