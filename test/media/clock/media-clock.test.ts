@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MediaClock } from '../../../daemon/media/media-clock.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { StallClock } from './stall-clock.js';
 
 function record(mc: MediaClock): Array<[number, number]> {
   const seen: Array<[number, number]> = [];
@@ -28,7 +27,7 @@ describe('MediaClock', () => {
   });
 
   it('does not drift when every timer fires 3 ms late: 1000 ticks in 20 s, lateness stays 3 ms', () => {
-    const clock = new StallClock(() => 3);
+    const clock = new FakeClock(0, () => 3);
     const mc = new MediaClock({ clock, intervalMs: 20 });
     const seen = record(mc);
     mc.start();
@@ -44,7 +43,7 @@ describe('MediaClock', () => {
 
   it('measures lateness per tick: last, max, mean and the count above 5 ms', () => {
     const delays = [0, 2, 8, 0, 12, 1];
-    const clock = new StallClock((n) => delays[n - 1] ?? 0);
+    const clock = new FakeClock(0, (n) => delays[n - 1] ?? 0);
     const mc = new MediaClock({ clock, intervalMs: 20 });
     mc.start();
     clock.advance(20 * 6 + 1);
@@ -57,7 +56,7 @@ describe('MediaClock', () => {
   });
 
   it('catches up a short stall of 2 ticks by emitting the overdue ticks at once', () => {
-    const clock = new StallClock();
+    const clock = new FakeClock();
     const mc = new MediaClock({ clock, intervalMs: 20, maxBurst: 3 });
     const seen = record(mc);
     mc.start();
@@ -71,7 +70,7 @@ describe('MediaClock', () => {
   });
 
   it('after a 5 s stall emits only 3 ticks, skips the rest and says so in stats', () => {
-    const clock = new StallClock();
+    const clock = new FakeClock();
     const mc = new MediaClock({ clock, intervalMs: 20, maxBurst: 3 });
     const seen = record(mc);
     mc.start();
