@@ -6,11 +6,12 @@
  * replaced by a new one with the new value on every change. Dead children are restarted with
  * backoff; a missing or busy chip/line fails open() with a message that names it.
  */
-import type { Clock, TimerHandle } from '../../daemon/util/clock.js';
+import type { Clock } from '../../daemon/util/clock.js';
 import { systemClock } from '../../daemon/util/clock.js';
 import { TypedEmitter } from '../../daemon/util/events.js';
-import type { Button, ButtonEvents, Input, InputEvents, Led, Relay, RelayEvents, RelayState } from '../types.js';
+import type { Button, ButtonEvents, Input, InputEvents, Led, RelayState } from '../types.js';
 import { Debouncer } from './debounce.js';
+import { PulseRelay } from './relay-base.js';
 import { LineDriver, LineWatcher, type GpiodDriverOptions, type GpiodLineConfig, type GpiodStats, type GpiodWatchConfig } from './gpiod-lines.js';
 import { gpiodToolsFor } from './gpiod-tools.js';
 
@@ -145,55 +146,17 @@ export class GpiodInput implements Input {
   }
 }
 
-export class GpiodRelay implements Relay {
+export class GpiodRelay extends PulseRelay {
   readonly driver = 'gpiod';
-  readonly events = new TypedEmitter<RelayEvents>();
   private readonly out: LineDriver;
-  private current: RelayState = 'off';
-  private pulseTimer: TimerHandle | undefined;
 
-  constructor(
-    private readonly cfg: GpiodLineConfig,
-    private readonly clock: Clock = systemClock,
-    opts: GpiodDriverOptions = {},
-  ) {
+  constructor(cfg: GpiodLineConfig, clock: Clock = systemClock, opts: GpiodDriverOptions = {}) {
+    super(cfg.id, clock);
     this.out = new LineDriver(cfg, gpiodToolsFor(opts), clock, opts);
   }
 
-  get id(): string {
-    return this.cfg.id;
-  }
-
-  get state(): RelayState {
-    return this.current;
-  }
-
-  private setState(state: RelayState): void {
-    if (state === this.current) return;
-    this.current = state;
+  protected apply(state: RelayState): void {
     void this.out.set(state === 'on');
-    this.events.emit('change', { id: this.id, state });
-  }
-
-  on(): void {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.pulseTimer = undefined;
-    this.setState('on');
-  }
-
-  off(): void {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.pulseTimer = undefined;
-    this.setState('off');
-  }
-
-  pulse(ms: number): void {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.setState('on');
-    this.pulseTimer = this.clock.setTimeout(() => {
-      this.pulseTimer = undefined;
-      this.setState('off');
-    }, ms);
   }
 
   /** Resolves when the hardware has caught up with the last change. */
@@ -206,9 +169,7 @@ export class GpiodRelay implements Relay {
   }
 
   async close(): Promise<void> {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.pulseTimer = undefined;
-    this.current = 'off';
+    this.off();
     await this.out.close();
   }
 

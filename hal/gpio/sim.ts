@@ -2,10 +2,11 @@
  * Simulated GPIO: buttons pressed through the API (or a test's `setLevel`), relays and LEDs whose
  * state is observable, inputs a test can set. No I/O.
  */
-import type { Clock, TimerHandle } from '../../daemon/util/clock.js';
+import type { Clock } from '../../daemon/util/clock.js';
 import { TypedEmitter } from '../../daemon/util/events.js';
-import type { Button, ButtonEvents, Input, InputEvents, Led, Relay, RelayEvents, RelayState } from '../types.js';
+import type { Button, ButtonEvents, Input, InputEvents, Led } from '../types.js';
 import { Debouncer } from './debounce.js';
+import { PulseRelay } from './relay-base.js';
 
 export interface SimButtonOptions {
   id: string;
@@ -56,46 +57,11 @@ export class SimButton implements Button {
   }
 }
 
-export class SimRelay implements Relay {
+export class SimRelay extends PulseRelay {
   readonly driver = 'sim';
-  readonly events = new TypedEmitter<RelayEvents>();
-  private current: RelayState = 'off';
-  private pulseTimer: TimerHandle | undefined;
 
-  constructor(
-    readonly id: string,
-    private readonly clock: Clock,
-  ) {}
-
-  get state(): RelayState {
-    return this.current;
-  }
-
-  private set(state: RelayState): void {
-    if (state === this.current) return;
-    this.current = state;
-    this.events.emit('change', { id: this.id, state });
-  }
-
-  on(): void {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.pulseTimer = undefined;
-    this.set('on');
-  }
-
-  off(): void {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.pulseTimer = undefined;
-    this.set('off');
-  }
-
-  pulse(ms: number): void {
-    this.clock.clearTimeout(this.pulseTimer);
-    this.set('on');
-    this.pulseTimer = this.clock.setTimeout(() => {
-      this.pulseTimer = undefined;
-      this.set('off');
-    }, ms);
+  protected apply(): void {
+    /* the state is all there is */
   }
 
   async open(): Promise<void> {}
