@@ -3,29 +3,11 @@
  * the demo flat's DTMF keypad.
  */
 import type { Hono } from 'hono';
-import type { ResolvedConfig } from '../config/load.js';
-import type { CallMediaDeps } from './intercom/call-media.js';
 import type { DemoFlat } from './intercom/demo-flat.js';
 import type { EventLog } from './intercom/event-log.js';
 import type { Intercom } from './intercom/intercom.js';
-import type { MediaClock } from './media/media-clock.js';
-import { PortAllocator } from './media/rtp-socket.js';
 import { jsonObject } from './panel/api.js';
-import type { SipStack } from './start-sip.js';
-import type { Clock } from './util/clock.js';
 import { PortierError } from './util/errors.js';
-
-export function callMediaDepsFrom(config: ResolvedConfig, sip: SipStack, clock: Clock, mediaClock: MediaClock): Omit<CallMediaDeps, 'capture' | 'playback'> {
-  return {
-    allocator: new PortAllocator(config.media.rtp_ports),
-    bindAddress: sip.bindAddress,
-    sdpAddress: sip.mediaAddress,
-    codecs: config.media.codecs,
-    clock,
-    mediaClock,
-    rtpTimeoutMs: config.media.rtp_timeout_s * 1000,
-  };
-}
 
 export function registerIntercomRoutes(api: Hono, d: { intercom: Intercom; events: EventLog; demoFlat: DemoFlat | null }): void {
   api.post('/calls/hangup', async (c) => {

@@ -5,13 +5,14 @@ import { mkdirSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/load.js';
 import { parseHostPort } from '../config/schema-fields.js';
 import { openDevices } from './devices.js';
-import { callMediaDepsFrom, registerIntercomRoutes } from './intercom-routes.js';
+import { registerIntercomRoutes } from './intercom-routes.js';
 import type { DemoFlat } from './intercom/demo-flat.js';
 import { DoorAudio } from './intercom/door-audio.js';
 import { watchDoorContacts } from './intercom/door-contact.js';
 import { EventLog } from './intercom/event-log.js';
 import { Intercom } from './intercom/intercom.js';
 import { MediaClock } from './media/media-clock.js';
+import { PortAllocator } from './media/rtp-socket.js';
 import type { ApiController } from './panel/api.js';
 import { createPanel } from './panel/index.js';
 import { startHttpServer, type HttpServer } from './panel/server.js';
@@ -99,7 +100,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       config,
       ua: sip.ua,
       clock,
-      media: callMediaDepsFrom(config, sip, clock, mediaClock),
+      media: {
+        allocator: new PortAllocator(config.media.rtp_ports),
+        bindAddress: sip.bindAddress,
+        sdpAddress: sip.mediaAddress,
+        codecs: config.media.codecs,
+        clock,
+        mediaClock,
+        rtpTimeoutMs: config.media.rtp_timeout_s * 1000,
+      },
       audio,
       relays: devices.relays,
       events,
