@@ -75,7 +75,10 @@ export class SdNotify {
     this.notify(`STATUS=${text}`);
   }
 
+  /** STOPPING=1 is the last word: the watchdog pings end with it (TimeoutStopSec governs from here). */
   stopping(): void {
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.watchdogTimer = undefined;
     this.notify('STOPPING=1');
   }
 
