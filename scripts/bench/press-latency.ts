@@ -1,18 +1,22 @@
 /**
  * Press-to-INVITE latency and press-to-two-way-audio time.
- * Run: npx tsx scripts/bench/press-latency.ts [presses]
+ * Run: npm run build && npx tsx scripts/bench/press-latency.ts [presses]
  *
- * 1. A daemon (in this process) whose button calls a plain UDP socket. For each of N presses
- *    (POST /api/buttons/door/press over HTTP from a separate client process), the time from
- *    sending the API request until the INVITE arrives at that socket; the socket answers 486 so
- *    the next press can follow. Interleaved with in-process presses (the HAL button's press()).
- * 2. The built-in demo with the flat answering at once: press -> first RTP packet received by the
- *    door from the flat (the flat receives the door's audio from its 200 OK onwards).
+ * 1. The compiled daemon in its own process, started as the bin and the systemd unit start it
+ *    (node --max-semi-space-size=1 dist/daemon/cli.js run), its button calling a plain UDP socket
+ *    in this process. For each of N presses, this process POSTs /api/buttons/door/press (node:http,
+ *    a kept-alive connection, as a home-automation client would) and times the moment the request
+ *    is written to the moment the INVITE arrives at the socket, both on this process's clock. The
+ *    socket answers 486, and the next press waits until /api/status shows no call.
+ * 2. The built-in demo in this process with the flat answering at once: press -> first RTP packet
+ *    each way (the flat receives the door's audio from its 200 OK onwards).
  */
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -25,67 +29,102 @@ import { serializeMessage } from '../../daemon/sip/serializer.js';
 
 const presses = Number(process.argv[2] ?? 200);
 const token = 'bench-token-0123456789abcdef';
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function http(method: string, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent, headers: { Authorization: `Bearer ${token}`, 'Content-Length': 0 } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 async function pressToInvite(): Promise<void> {
   const uas = createSocket('udp4');
   await new Promise<void>((r) => uas.bind(0, '127.0.0.1', () => r()));
   const uasPort = uas.address().port;
   const dir = mkdtempSync(join(tmpdir(), 'portier-bench-'));
-  const r = loadConfigText(
-    `state_dir = "${dir}"\n[panel]\nlisten = "127.0.0.1:0"\ntoken = "${token}"\n[sip]\nlisten = "127.0.0.1:0"\nallow_direct_calls = true\n[media]\nrtp_ports = "34000-34100"\n[intercom]\nringback = false\n[[buttons]]\nid = "door"\ncall = ["sip:flat@127.0.0.1:${uasPort}"]\n`,
-    { env: {} },
+  const httpPort = await freePort();
+  const cfg = join(dir, 'bench.toml');
+  writeFileSync(
+    cfg,
+    `state_dir = "${dir}/state"\n[log]\nlevel = "warn"\n[panel]\nlisten = "127.0.0.1:${httpPort}"\ntoken = "${token}"\n[sip]\nlisten = "127.0.0.1:0"\nallow_direct_calls = true\n[media]\nrtp_ports = "34000-34100"\n[intercom]\nringback = false\n[[buttons]]\nid = "door"\ncall = ["sip:flat@127.0.0.1:${uasPort}"]\n`,
   );
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  const daemon = await startDaemon({ config: r.config, log: pino({ level: 'silent' }) });
-  let onInvite: (() => void) | null = null;
-  uas.on('message', (data, rinfo) => {
-    const p = parseMessage(data);
-    if (!p.ok || p.message.kind !== 'request') return;
-    const req = p.message;
-    if (req.method === 'INVITE') {
-      onInvite?.();
-      const res = createResponse(req, 486, 'Busy Here', { toTag: newTag() });
-      uas.send(serializeMessage(res), rinfo.port, rinfo.address);
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', join(root, 'dist/daemon/cli.js'), 'run', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}`);
+      if (i > 200) throw new Error('daemon not ready in 20 s (did you run npm run build?)');
+      try {
+        if ((await http('GET', httpPort, '/api/health')).status === 200) break;
+      } catch {
+        /* not yet */
+      }
+      await sleep(100);
     }
-  });
-  const url = `http://127.0.0.1:${daemon.httpPort}/api/buttons/door/press`;
-  // the HTTP client runs in its own process, as a real client would; times are epoch ms on both sides
-  const client = fork(fileURLToPath(new URL('./press-client.mjs', import.meta.url)), [url, token]);
-  const sent = (): Promise<number> => new Promise((res) => client.once('message', (m) => res(Number(m))));
-  const epoch = () => performance.timeOrigin + performance.now();
-  const samples: number[] = [];
-  const direct: number[] = [];
-  for (let i = 0; i < 2 * presses; i++) {
-    const viaApi = i % 2 === 0;
-    const got = new Promise<number>((res) => (onInvite = () => res(epoch())));
-    let t0: number;
-    if (viaApi) {
-      const t = sent();
-      client.send('press');
-      t0 = await t;
-    } else {
-      t0 = epoch();
-      daemon.buttons.get('door')!.press();
+    let onInvite: ((at: number) => void) | null = null;
+    uas.on('message', (data, rinfo) => {
+      const at = performance.now();
+      const p = parseMessage(data);
+      if (!p.ok || p.message.kind !== 'request') return;
+      const req = p.message;
+      if (req.method === 'INVITE') {
+        onInvite?.(at);
+        const res = createResponse(req, 486, 'Busy Here', { toTag: newTag() });
+        uas.send(serializeMessage(res), rinfo.port, rinfo.address);
+      }
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < presses + 5; i++) {
+      const got = new Promise<number>((res) => (onInvite = res));
+      const t0 = performance.now();
+      const answer = http('POST', httpPort, '/api/buttons/door/press');
+      const at = await got;
+      if ((await answer).status >= 300) throw new Error('press refused');
+      if (i >= 5) samples.push(at - t0); // the first presses warm up the daemon's JIT and the connection
+      // wait until the call is over (486 -> ACK) before the next press
+      for (let k = 0; ; k++) {
+        const st = JSON.parse((await http('GET', httpPort, '/api/status')).body) as { calls: { state: string }[] };
+        if (!st.calls.some((c) => c.state !== 'ended')) break;
+        if (k > 500) throw new Error('call did not end');
+        await sleep(2);
+      }
+      await sleep(20);
     }
-    (viaApi ? samples : direct).push((await got) - t0);
-    // wait until the call is over (486 -> ACK) before the next press
-    while (daemon.intercom.currentCall) await new Promise((res) => setTimeout(res, 2));
+    console.log(
+      JSON.stringify({
+        bench: 'press-to-INVITE (API request written -> INVITE received on loopback; compiled daemon in its own process)',
+        presses,
+        p50Ms: Number(pct(samples, 50).toFixed(2)),
+        p99Ms: Number(pct(samples, 99).toFixed(2)),
+        maxMs: Number(Math.max(...samples).toFixed(2)),
+      }),
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    agent.destroy();
+    uas.close();
   }
-  client.kill();
-  await daemon.close();
-  uas.close();
-  console.log(
-    JSON.stringify({
-      bench: 'press-to-INVITE (API request sent -> INVITE received on loopback)',
-      presses,
-      p50Ms: Number(pct(samples, 50).toFixed(2)),
-      p99Ms: Number(pct(samples, 99).toFixed(2)),
-      maxMs: Number(Math.max(...samples).toFixed(2)),
-      inProcessPressP50Ms: Number(pct(direct, 50).toFixed(2)),
-      inProcessPressP99Ms: Number(pct(direct, 99).toFixed(2)),
-    }),
-  );
 }
 
 async function pressToAudio(runs = 10): Promise<void> {
