@@ -80,7 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   try {
     const devices = await openDevices(config, clock, log, hub);
     closers.push(() => devices.close());
-    const mediaClock = new MediaClock({ clock, intervalMs: 20 });
+    const mediaClock = new MediaClock({ clock, intervalMs: 20, stopWhenIdle: true });
     closers.push(() => mediaClock.stop());
     const audio = new DoorAudio(devices.capture, devices.playback, mediaClock);
     closers.push(() => audio.stop());
@@ -132,6 +132,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         rtpPorts: config.media.rtp_ports,
         stateDir: config.state_dir,
         sampleRate: config.audio.sample_rate,
+        mediaClock,
       });
       closers.push(() => demoFlat!.close());
       // buttons without targets call the demo flat

@@ -26,6 +26,8 @@ export interface DemoFlatOptions {
   rtpPorts: string;
   stateDir: string;
   sampleRate?: number;
+  /** the daemon's shared media clock; without one the flat runs its own */
+  mediaClock?: MediaClock;
 }
 
 /** Keeps the last `seconds` of what the flat heard. */
@@ -66,6 +68,7 @@ export class DemoFlat {
     private readonly ua: UserAgent,
     private readonly transport: UdpTransport,
     private readonly mediaClock: MediaClock,
+    private readonly ownClock: boolean,
     private readonly allocator: PortAllocator,
   ) {
     this.recorder = new Recorder(opts.sampleRate ?? 16000);
@@ -85,7 +88,8 @@ export class DemoFlat {
     const [lo, hi] = opts.rtpPorts.split('-').map(Number);
     const mid = lo + 2 * Math.floor((hi - lo) / 4);
     const allocator = new PortAllocator(`${mid}-${hi}`);
-    return new DemoFlat(opts, ua, transport, new MediaClock({ clock: opts.clock, intervalMs: 20 }), allocator);
+    const clock = opts.mediaClock ?? new MediaClock({ clock: opts.clock, intervalMs: 20 });
+    return new DemoFlat(opts, ua, transport, clock, !opts.mediaClock, allocator);
   }
 
   /** The URI the door's buttons call. */
@@ -164,7 +168,7 @@ export class DemoFlat {
   async close(): Promise<void> {
     this.opts.clock.clearTimeout(this.answerTimer);
     this.media?.close();
-    this.mediaClock.stop();
+    if (this.ownClock) this.mediaClock.stop();
     await this.ua.close();
   }
 }

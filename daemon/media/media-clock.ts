@@ -17,6 +17,11 @@ export interface MediaClockOptions {
   lateThresholdMs?: number;
   /** the most overdue ticks emitted back to back after a stall (default 3) */
   maxBurst?: number;
+  /**
+   * stop when the last listener is removed (default false). A clock shared by every call of the
+   * daemon sets this, so an idle door does not wake 50 times a second; start() runs it again.
+   */
+  stopWhenIdle?: boolean;
 }
 
 /**
@@ -50,6 +55,7 @@ export class MediaClock {
   private readonly interval: number;
   private readonly lateThreshold: number;
   private readonly maxBurst: number;
+  private readonly stopWhenIdle: boolean;
   private readonly listeners = new Set<TickListener>();
   private timer: TimerHandle | undefined;
   private running = false;
@@ -63,13 +69,19 @@ export class MediaClock {
     this.interval = opts.intervalMs ?? 20;
     this.lateThreshold = opts.lateThresholdMs ?? 5;
     this.maxBurst = Math.max(1, Math.floor(opts.maxBurst ?? 3));
+    this.stopWhenIdle = opts.stopWhenIdle ?? false;
     if (!(this.interval > 0)) throw new RangeError('MediaClock intervalMs must be positive');
   }
 
   /** Register a tick listener; returns a function that removes it. */
   onTick(fn: TickListener): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    // a function registered twice gets its own entry each time, so each remover removes one
+    const entry: TickListener = (i, late) => fn(i, late);
+    this.listeners.add(entry);
+    return () => {
+      if (!this.listeners.delete(entry)) return;
+      if (this.stopWhenIdle && this.listeners.size === 0) this.stop();
+    };
   }
 
   /** Start ticking: tick 0 is due one interval from now. Starting a running clock does nothing. */

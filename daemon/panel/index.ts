@@ -51,9 +51,11 @@ export interface PanelStats {
   broadcast: { messages: number; slices: number; slice_mean: number; slice_max: number; spread_mean: number; spread_max: number };
   /**
    * event-loop lag since the last reset, ms: how late perf_hooks.monitorEventLoopDelay's 10 ms timer
-   * fired (its raw figures include the 10 ms interval itself, subtracted here)
+   * fired (its raw figures include the 10 ms interval itself, subtracted here). The monitor wakes the
+   * process 100 times a second, so it runs only for LOOP_MONITOR_MS after a reset asked for it
+   * (`monitoring` says whether it is on); an idle door does not pay for it.
    */
-  event_loop: { mean: number; p50: number; p99: number; max: number; samples: number };
+  event_loop: { monitoring: boolean; mean: number; p50: number; p99: number; max: number; samples: number };
 }
 
 export interface Panel {
@@ -65,6 +67,8 @@ export interface Panel {
 }
 
 const LOOP_RESOLUTION_MS = 10;
+/** how long the event-loop monitor runs after /api/panel/stats?reset=1 */
+const LOOP_MONITOR_MS = 10 * 60_000;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export function createPanel(opts: PanelOptions): Panel {
@@ -81,7 +85,19 @@ export function createPanel(opts: PanelOptions): Panel {
   const sse = new SseHub({ feed });
   const assets = new WebAssets(opts.webDirs);
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  let loaded = false;
+  let loopMonitorUntil = 0;
+  let loopMonitorTimer: NodeJS.Timeout | null = null;
+  const armLoopMonitor = () => {
+    loopMonitorUntil = Date.now() + LOOP_MONITOR_MS;
+    loopDelay.enable();
+    loopMonitorTimer ??= setTimeout(function check() {
+      if (Date.now() < loopMonitorUntil) loopMonitorTimer = setTimeout(check, loopMonitorUntil - Date.now()).unref();
+      else {
+        loopDelay.disable();
+        loopMonitorTimer = null;
+      }
+    }, LOOP_MONITOR_MS).unref();
+  };  let loaded = false;
   let closed = false;
 
   const stats = (reset = false): PanelStats => {
@@ -100,11 +116,15 @@ export function createPanel(opts: PanelOptions): Panel {
         spread_mean: r3(b.messages ? b.spreadTotalMs / b.messages : 0),
         spread_max: r3(b.spreadMaxMs),
       }))(ws.broadcast),
-      event_loop: h.count
-        ? { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count }
-        : { mean: 0, p50: 0, p99: 0, max: 0, samples: 0 },
+      event_loop: {
+        monitoring: loopMonitorTimer !== null,
+        ...(h.count
+          ? { mean: ms(h.mean), p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), samples: h.count }
+          : { mean: 0, p50: 0, p99: 0, max: 0, samples: 0 }),
+      },
     };
     if (reset) {
+      armLoopMonitor();
       h.reset();
       ws.resetBroadcastStats();
     }
@@ -144,7 +164,6 @@ export function createPanel(opts: PanelOptions): Panel {
         sessions.load();
       }
       feed.start();
-      loopDelay.enable();
       ws.attach(server);
       if (!config.panel.password_hash) log.info('panel: no password set (panel.password_hash); the page explains `portier hash-password`');
     },
@@ -152,6 +171,8 @@ export function createPanel(opts: PanelOptions): Panel {
       if (closed) return;
       closed = true;
       loopDelay.disable();
+      if (loopMonitorTimer) clearTimeout(loopMonitorTimer);
+      loopMonitorTimer = null;
       sse.close();
       await ws.close();
       feed.close();

@@ -8,12 +8,15 @@
  *     ticks and ticks late by more than 5 ms during the window (status `media_clock`), and the
  *     daemon's event-loop delay (panel stats, perf_hooks.monitorEventLoopDelay).
  *
- *   npx tsx scripts/bench/panel-clients.ts                 starts its own daemon from source (demo flat)
+ *   npm run build && npx tsx scripts/bench/panel-clients.ts   starts its own compiled daemon (demo flat),
+ *                                                        with the flags of the bin and the systemd unit
  *   npx tsx scripts/bench/panel-clients.ts --url http://127.0.0.1:8080 --token TOKEN   an existing one
  *   options: --clients 200 --rounds 40 --relay door --button door --no-call --json
  *
  * The clients live in this process, so their own parsing is part of the figures (upper bound).
  * Loopback only; every loop is bounded in count and time.
+ * Diagnostics: BENCH_NODE_FLAGS (e.g. "--trace-gc" or "--cpu-prof --cpu-prof-dir=DIR") is passed to
+ * the daemon's node, and BENCH_DAEMON_STDOUT=1 shows its stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -93,7 +96,7 @@ driver = "sim"
 pulse_ms = 1000
 `,
   );
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'daemon/cli.ts', 'run', '--config', config], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--max-semi-space-size=1', 'dist/daemon/cli.js', 'run', '--config', config], { cwd: root, stdio: ['ignore', process.env.BENCH_DAEMON_STDOUT ? 'inherit' : 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -103,7 +106,7 @@ pulse_ms = 1000
     } catch {
       /* not yet */
     }
-    if (Date.now() > deadline) throw new Error('daemon not ready in 20 s');
+    if (Date.now() > deadline) throw new Error('daemon not ready in 20 s (did you run npm run build?)');
     await sleep(200);
   }
   return {

@@ -126,4 +126,42 @@ describe('MediaClock', () => {
     clock.advance(40);
     expect(n).toBe(2);
   });
+
+  it('a shared clock (stopWhenIdle) stops when its last listener leaves and runs again on start()', () => {
+    const clock = new FakeClock();
+    const mc = new MediaClock({ clock, stopWhenIdle: true });
+    let a = 0;
+    let b = 0;
+    const offA = mc.onTick(() => a++);
+    const offB = mc.onTick(() => b++);
+    mc.start();
+    clock.advance(40);
+    offA();
+    expect(mc.stats().running).toBe(true); // b still listens
+    clock.advance(20);
+    offB();
+    offB(); // a second call removes nothing more
+    expect(mc.stats().running).toBe(false);
+    expect(clock.pending).toBe(0); // no wakeups while idle
+    clock.advance(100);
+    expect([a, b]).toEqual([2, 3]);
+    mc.onTick(() => a++);
+    mc.start();
+    clock.advance(20);
+    expect(a).toBe(3);
+  });
+
+  it('the same function registered twice is removed once per remover', () => {
+    const clock = new FakeClock();
+    const mc = new MediaClock({ clock });
+    let n = 0;
+    const fn = () => n++;
+    const off1 = mc.onTick(fn);
+    mc.onTick(fn);
+    mc.start();
+    clock.advance(20);
+    off1();
+    clock.advance(20);
+    expect(n).toBe(3);
+  });
 });
