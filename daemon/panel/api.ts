@@ -3,9 +3,12 @@
  * 4xx answers with a sentence naming the problem. The daemon keeps running whatever comes in.
  */
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { PortierError } from '../util/errors.js';
+
+/** the largest request body the API reads (its bodies are a few bytes of JSON) */
+export const MAX_BODY_BYTES = 16 * 1024;
 
 /** What the API drives; main.ts implements it over the HAL, the user agent and the intercom. */
 export interface ApiController {
@@ -19,7 +22,6 @@ export interface ApiOptions {
   controller: ApiController;
   /** bearer token; absent: only a panel session authenticates (none yet), so the API answers 401 */
   token?: string;
-  maxBodyBytes?: number;
   /** replaces the bearer-only check (the panel passes one that also takes its session cookie) */
   auth?: MiddlewareHandler;
   /** extra routes (later issues): called with the authenticated app */
@@ -44,9 +46,49 @@ function requireAuth(token: string | undefined): MiddlewareHandler {
   };
 }
 
+function tooLarge(max: number): PortierError {
+  return new PortierError('TOO_LARGE', `body larger than ${max} bytes`);
+}
+
+/**
+ * The request body as text, refused (413) beyond `max` bytes, whether or not Content-Length says so.
+ * On @hono/node-server it reads Node's IncomingMessage (hono's env.incoming) directly: building a
+ * fetch Request with a web stream to read a few bytes of JSON costs more than all the rest of a
+ * request, and the API's requests share the event loop with the media clock.
+ */
+export async function bodyText(c: Context, max = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(c.req.header('content-length'));
+  if (declared > max) throw tooLarge(max);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) {
+    const text = await c.req.text();
+    if (Buffer.byteLength(text) > max) throw tooLarge(max);
+    return text;
+  }
+  if (declared === 0 || incoming.readableEnded) return '';
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        // stop keeping it; the rest is read and dropped so the connection stays usable
+        incoming.off('data', onData);
+        incoming.resume();
+        reject(tooLarge(max));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    incoming.on('data', onData);
+    incoming.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    incoming.once('error', (err) => reject(new PortierError('BAD_REQUEST', `request body could not be read: ${err.message}`)));
+  });
+}
+
 /** Reads an optional JSON object body: empty is {}, anything but an object is a 400. */
 export async function jsonObject(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
+  const text = await bodyText(c);
   if (text.trim() === '') return {};
   let value: unknown;
   try {
@@ -66,7 +108,7 @@ export function createApi(opts: ApiOptions): Hono {
 
   app.onError((err, c) => {
     if (err instanceof PortierError) {
-      const status = err.code === 'NOT_FOUND' ? 404 : err.code === 'BAD_REQUEST' ? 400 : 409;
+      const status = err.code === 'NOT_FOUND' ? 404 : err.code === 'BAD_REQUEST' ? 400 : err.code === 'TOO_LARGE' ? 413 : 409;
       return c.json({ error: err.message, code: err.code }, status);
     }
     return c.json({ error: 'internal error', code: 'INTERNAL' }, 500);
@@ -77,13 +119,6 @@ export function createApi(opts: ApiOptions): Hono {
 
   const api = new Hono();
   api.use('*', opts.auth ?? requireAuth(opts.token));
-  api.use(
-    '*',
-    bodyLimit({
-      maxSize: opts.maxBodyBytes ?? 16 * 1024,
-      onError: (c) => c.json({ error: `body larger than ${opts.maxBodyBytes ?? 16 * 1024} bytes`, code: 'BAD_REQUEST' }, 413),
-    }),
-  );
   api.get('/status', (c) => c.json(controller.status() as object));
   api.post('/buttons/:id/press', async (c) => {
     await jsonObject(c);

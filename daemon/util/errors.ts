@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'MEDIA_ERROR'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
+  | 'TOO_LARGE'
   | 'INTERNAL';
 
 export class PortierError extends Error {

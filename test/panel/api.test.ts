@@ -1,5 +1,7 @@
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createApi, type ApiController } from '../../daemon/panel/api.js';
+import { createApi, MAX_BODY_BYTES, type ApiController } from '../../daemon/panel/api.js';
+import { startHttpServer } from '../../daemon/panel/server.js';
 import { PortierError } from '../../daemon/util/errors.js';
 
 function setup() {
@@ -76,5 +78,46 @@ describe('HTTP API', () => {
     const { app, auth } = setup();
     const res = await app.request('/api/nothing', { headers: auth });
     expect(res.status).toBe(404);
+  });
+
+  it('on the real server reads bodies from the socket: JSON works, too large is 413 whether declared or chunked, the connection stays usable', async () => {
+    const { app, auth, pulses } = setup();
+    const http = await startHttpServer(app, '127.0.0.1', 0);
+    // one kept-alive socket for every request, so a refused body must not spoil the next request
+    const { Agent } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string | string[], headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: http.port, path: '/api/relays/door/pulse', method: 'POST', agent, headers: { ...auth, ...headers } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        for (const part of Array.isArray(body) ? body : [body]) req.write(part);
+        req.end();
+      });
+    try {
+      expect(await send('{"ms": 250}', { 'Content-Length': '11' })).toMatchObject({ status: 200 });
+      expect((await send('', { 'Content-Length': '0' })).status).toBe(200);
+      const big = 'x'.repeat(MAX_BODY_BYTES + 1);
+      const declared = await send(big, { 'Content-Length': String(big.length) });
+      expect(declared.status).toBe(413);
+      expect(JSON.parse(declared.text)).toMatchObject({ code: 'TOO_LARGE', error: `body larger than ${MAX_BODY_BYTES} bytes` });
+      // chunked: no Content-Length, the size shows only while reading
+      const chunked = await send(['{"pad":"', 'y'.repeat(MAX_BODY_BYTES), '"}']);
+      expect(chunked.status).toBe(413);
+      expect((await send(['{"ms"', ': 300}'])).status).toBe(200);
+      expect((await send('{"ms": "x"}', { 'Content-Length': '11' })).status).toBe(400);
+      expect(pulses).toEqual([
+        ['door', 250],
+        ['door', undefined],
+        ['door', 300],
+      ]);
+    } finally {
+      agent.destroy();
+      await http.close();
+    }
   });
 });
