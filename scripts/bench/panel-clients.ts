@@ -4,14 +4,15 @@
  * Measures, per status change (a relay pulse through the API, so both the `on` and the `off` delta):
  *   - the latency from sending the API request to the delta's arrival at each client, and to its
  *     arrival at *every* client (the slowest one), as p50/p99/max;
- *   - meanwhile, with a call up (the demo flat answers a test ring), the daemon's 20 ms media clock:
+ *   - meanwhile, with a call up (a baresip phone answers a test ring), the daemon's 20 ms media clock:
  *     ticks and ticks late by more than 5 ms during the window (status `media_clock`), and the
  *     daemon's event-loop delay (panel stats, perf_hooks.monitorEventLoopDelay).
  *
- *   npm run build && npx tsx scripts/bench/panel-clients.ts   starts its own compiled daemon (demo flat),
+ *   npm run build && npx tsx scripts/bench/panel-clients.ts   starts its own compiled daemon and a phone,
  *                                                        with the flags of the bin and the systemd unit
  *   npx tsx scripts/bench/panel-clients.ts --url http://127.0.0.1:8080 --token TOKEN   an existing one
  *   options: --clients 200 --rounds 40 --relay door --button door --no-call --json
+ *            --peer baresip (default: a baresip phone through Kamailio answers) | demo (the embedded flat)
  *
  * The clients live in this process, so their own parsing is part of the figures (upper bound).
  * Loopback only; every loop is bounded in count and time.
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     relay: { type: 'string', default: 'door' },
     button: { type: 'string', default: 'door' },
     'no-call': { type: 'boolean', default: false },
+    peer: { type: 'string', default: 'baresip' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -66,9 +68,34 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The far end of the call: a baresip phone registered at Kamailio (lab base 33000, as a resident's
+ * phone would be), or with --peer demo the daemon's embedded demo flat (no lab needed, but then the
+ * flat's media and recording share the daemon's event loop, which a real installation does not have).
+ */
+async function farEnd(): Promise<{ toml: string; stop: () => Promise<void> }> {
+  if (args.peer === 'demo') return { toml: `[sip]\nlisten = "127.0.0.1:0"\n[demo]\nflat = true\nflat_answer_ms = 500\n[[buttons]]\nid = "door"\ndriver = "sim"\n`, stop: async () => {} };
+  if (args.peer !== 'baresip') throw new Error(`--peer must be baresip or demo, not ${args.peer}`);
+  const { startLab } = await import('../../test/support/peers/index.js');
+  const lab = await startLab({ basePort: 33000, users: { door: 'doorpw', '200': 'pw200' }, name: 'portier-bench-panel', maxLifetimeS: 3600 });
+  try {
+    const phone = await lab.phone({ user: '200', tone: 1000, codecs: ['pcmu'], answer: 'auto', maxLifetimeS: 3600 });
+    await phone.waitRegistered();
+    const dev = lab.devicePorts;
+    return {
+      toml: `[sip]\nregistrar = "sip:${lab.registrar}"\nuser = "door"\npassword = "doorpw"\nlisten = "127.0.0.1:${dev.first}"\n[media]\nrtp_ports = "${dev.first + 10}-${dev.last}"\ncodecs = ["pcmu"]\n[[buttons]]\nid = "door"\ndriver = "sim"\ncall = ["200"]\n`,
+      stop: () => lab.stop(),
+    };
+  } catch (err) {
+    await lab.stop();
+    throw err;
+  }
+}
+
 async function ownDaemon(): Promise<{ url: string; token: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'portier-bench-panel-'));
   const port = await freePort();
+  const far = await farEnd();
   const token = 'bench-panel-token-' + Math.random().toString(36).slice(2);
   const config = join(dir, 'portier.toml');
   writeFileSync(
@@ -82,15 +109,7 @@ playback = "null"
 [panel]
 listen = "127.0.0.1:${port}"
 token = "${token}"
-[sip]
-listen = "127.0.0.1:0"
-[demo]
-flat = true
-flat_answer_ms = 500
-[[buttons]]
-id = "door"
-driver = "sim"
-[[relays]]
+${far.toml}[[relays]]
 id = "door"
 driver = "sim"
 pulse_ms = 1000
@@ -100,13 +119,21 @@ pulse_ms = 1000
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}`);
+    if (child.exitCode !== null) {
+      await far.stop();
+      throw new Error(`daemon exited with ${child.exitCode}`);
+    }
     try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
+      const st = await fetch(`${url}/api/status`, { headers: { Authorization: `Bearer ${token}` } });
+      if (st.ok && (args.peer === 'demo' || ((await st.json()) as { sip: { registration: string } }).sip.registration === 'registered')) break;
     } catch {
       /* not yet */
     }
-    if (Date.now() > deadline) throw new Error('daemon not ready in 20 s (did you run npm run build?)');
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      await far.stop();
+      throw new Error('daemon not ready (registered, with --peer baresip) in 20 s (did you run npm run build?)');
+    }
     await sleep(200);
   }
   return {
@@ -117,6 +144,7 @@ pulse_ms = 1000
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
+      await far.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -213,12 +241,16 @@ async function main(): Promise<void> {
     }
     const after = await api('GET', '/api/status');
     const panelStats = await api('GET', '/api/panel/stats').catch(() => null);
+    const media = (st: Record<string, unknown>) => ((st.calls as { state: string; media?: { packets_sent: number; packets_received: number } }[] | undefined) ?? []).find((c) => c.state === 'connected')?.media;
+    const m0 = media(before);
+    const m1 = media(after);
     const mc0 = (before.media_clock ?? {}) as Record<string, number>;
     const mc1 = (after.media_clock ?? {}) as Record<string, number>;
     const result = {
       clients: clients.length,
       rounds: ROUNDS,
       call,
+      rtp_in_window: m0 && m1 ? { sent: m1.packets_sent - m0.packets_sent, received: m1.packets_received - m0.packets_received } : null,
       latency_ms: { per_client: summary(perClient), to_every_client: summary(toAll) },
       missed_deliveries: missed,
       media_clock:
@@ -240,7 +272,7 @@ async function main(): Promise<void> {
     else {
       const l = result.latency_ms;
       process.stdout.write(
-        `panel clients: ${result.clients}, status changes measured: ${result.rounds}, call: ${result.call}\n` +
+        `panel clients: ${result.clients}, status changes measured: ${result.rounds}, call: ${result.call} (peer: ${args.peer}), RTP in the window: ${JSON.stringify(result.rtp_in_window)}\n` +
           `  API request -> delta at one client:   p50 ${l.per_client.p50} ms, p99 ${l.per_client.p99} ms, max ${l.per_client.max} ms (n=${l.per_client.n})\n` +
           `  API request -> delta at every client: p50 ${l.to_every_client.p50} ms, p99 ${l.to_every_client.p99} ms, max ${l.to_every_client.max} ms\n` +
           `  missed deliveries: ${result.missed_deliveries}\n` +
