@@ -3,6 +3,7 @@
  * the far end's description is known. The intercom owns one per leg and closes it with the leg.
  */
 import { createAnswer, createOffer, parseAnswer, type LocalOffer, type Negotiated, type SdpSessionId } from '../sdp/index.js';
+import { opusOptionsFromFmtp, opusRateFor } from '../media/codecs/opus.js';
 import { createCodec } from '../media/codecs/registry.js';
 import type { DtmfEvent } from '../media/dtmf.js';
 import { MediaSession, type AudioCapture, type AudioPlayback, type MediaSessionStats, type TickSource } from '../media/media-session.js';
@@ -100,7 +101,8 @@ export class CallMedia extends TypedEmitter<CallMediaEvents> {
     this.negotiatedValue = n;
     const sameCodec = previous && previous.codec === n.codec && previous.payloadType === n.payloadType;
     const codecConfig = () => ({
-      codec: createCodec(n.codec),
+      // Opus runs at the microphone's rate (no resampling) and within what the peer said it plays back
+      codec: createCodec(n.codec, n.codec === 'opus' ? { opus: opusOptionsFromFmtp(n.fmtp ?? {}, { sampleRate: opusRateFor(this.deps.capture.sampleRate) }) } : {}),
       payloadType: n.payloadType,
       ...(n.telephoneEvent ? { telephoneEventPt: n.telephoneEvent.payloadType, telephoneEventClockRate: n.telephoneEvent.clockRate } : {}),
       ptimeMs: n.ptime,

@@ -2,7 +2,10 @@
  * Opus (RFC 6716, RTP payload format RFC 7587) through `@evan/opus`: its native addon (or, when
  * that cannot load, its wasm build) encodes our 48 kHz mono capture; decoding runs on the package's
  * wasm build through our own glue so that concealment (PLC) and in-band FEC are available.
- * SDP always says opus/48000/2 (RFC 7587 7); the RTP clock is 48000.
+ * SDP always says opus/48000/2 (RFC 7587 7); the RTP clock is 48000 whatever rate the PCM has.
+ * libopus encodes from and decodes to 8, 12, 16, 24 or 48 kHz itself, so a codec made at the HAL's
+ * rate (16 kHz by default) needs no resampling on either side, and its encoder does no work on
+ * audio above what the microphone delivers.
  */
 import { createRequire } from 'node:module';
 import { PortierError } from '../../util/errors.js';
@@ -22,6 +25,16 @@ export interface OpusOptions {
   maxPlaybackRate?: number;
   /** 20 ms frames by default */
   frameMs?: number;
+  /** the PCM rate on our side (default 48000); the RTP clock stays 48000 (RFC 7587 4.1) */
+  sampleRate?: OpusRate;
+}
+
+export type OpusRate = 8000 | 12000 | 16000 | 24000 | 48000;
+const OPUS_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
+
+/** The rate to run Opus at for PCM of `rate` Hz: that rate when libopus takes it, else 48000. */
+export function opusRateFor(rate: number | undefined): OpusRate {
+  return rate !== undefined && OPUS_RATES.includes(rate) ? (rate as OpusRate) : 48000;
 }
 
 interface EvanEncoder {
@@ -75,27 +88,29 @@ function bandwidthFor(rate: number): EvanEncoder['max_bandwidth'] {
 
 export class OpusCodec implements AudioCodec {
   readonly name = 'opus' as const;
-  readonly sampleRate = 48000;
+  readonly sampleRate: OpusRate;
   readonly rtpClockRate = 48000;
   private enc: EvanEncoder | null;
   private dec: OpusWasmDecoder | null;
   private readonly frameSamples: number;
 
   constructor(opts: OpusOptions = {}) {
+    this.sampleRate = opusRateFor(opts.sampleRate);
     this.frameSamples = ((opts.frameMs ?? 20) * this.sampleRate) / 1000;
     const { Encoder } = loadEvan();
-    const enc = new Encoder({ channels: 1, sample_rate: 48000, application: 'voip' });
+    const enc = new Encoder({ channels: 1, sample_rate: this.sampleRate, application: 'voip' });
     enc.bitrate = opts.bitrate ?? 32000;
     enc.complexity = opts.complexity ?? 5;
     enc.signal = 'voice';
     enc.inband_fec = opts.inbandFec ?? true;
     enc.packet_loss = opts.packetLossPercent ?? 10;
-    if (opts.maxPlaybackRate) enc.max_bandwidth = bandwidthFor(opts.maxPlaybackRate);
+    const limit = Math.min(opts.maxPlaybackRate ?? 48000, this.sampleRate);
+    if (limit < 48000) enc.max_bandwidth = bandwidthFor(limit);
     this.enc = enc;
-    this.dec = new OpusWasmDecoder(48000, 1);
+    this.dec = new OpusWasmDecoder(this.sampleRate, 1);
   }
 
-  /** Encode one frame (2.5, 5, 10, 20, 40 or 60 ms of 48 kHz mono). */
+  /** Encode one frame (2.5, 5, 10, 20, 40 or 60 ms of mono PCM at sampleRate). */
   encode(pcm: Int16Array): Uint8Array {
     if (!this.enc) return new Uint8Array(0);
     try {
@@ -103,7 +118,7 @@ export class OpusCodec implements AudioCodec {
     } catch (err) {
       throw new PortierError(
         'MEDIA_ERROR',
-        `Opus cannot encode a frame of ${pcm.length} samples (it takes 2.5, 5, 10, 20, 40 or 60 ms at 48 kHz): ${String(err)}`,
+        `Opus cannot encode a frame of ${pcm.length} samples (it takes 2.5, 5, 10, 20, 40 or 60 ms at ${this.sampleRate / 1000} kHz): ${String(err)}`,
         { cause: err },
       );
     }
@@ -111,7 +126,8 @@ export class OpusCodec implements AudioCodec {
 
   /** Decode one packet; a corrupt packet yields one frame of concealment (never throws). */
   decode(payload: Uint8Array): Int16Array {
-    const out = payload instanceof Uint8Array && this.dec ? this.dec.decode(payload, 5760) : null;
+    // room for the longest Opus packet, 120 ms
+    const out = payload instanceof Uint8Array && this.dec ? this.dec.decode(payload, (120 * this.sampleRate) / 1000) : null;
     return out ?? this.conceal(this.frameSamples);
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hasLbrr, OpusCodec } from '../../../daemon/media/codecs/opus.js';
+import { hasLbrr, OpusCodec, opusRateFor } from '../../../daemon/media/codecs/opus.js';
+import { blockTone } from '../../../daemon/media/goertzel.js';
 import { OpusWasmDecoder } from '../../../daemon/media/codecs/opus-wasm.js';
 import { frames, prng } from './signals.js';
 
@@ -46,6 +47,30 @@ describe('Opus codec', () => {
     expect(pkt.length).toBeGreaterThan(10);
     expect(pkt.length).toBeLessThan(200); // about 32 kbit/s
     expect(c.decode(pkt).length).toBe(960);
+  });
+
+  it('runs at 16 kHz PCM (the HAL default) with the RTP clock still at 48 kHz, and a 16 kHz packet decodes at 48 kHz too', () => {
+    const c = new OpusCodec({ sampleRate: 16000 });
+    const wide = codec();
+    open.push(c);
+    expect([c.sampleRate, c.rtpClockRate]).toEqual([16000, 48000]);
+    const tone = new Int16Array(16000);
+    for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 16000));
+    const out16 = new Int16Array(tone.length);
+    const out48 = new Int16Array(tone.length * 3);
+    frames(tone, 320).forEach((f, i) => {
+      const pkt = c.encode(f);
+      out16.set(c.decode(pkt), i * 320);
+      out48.set(wide.decode(pkt), i * 960); // what a 48 kHz peer makes of our packets
+    });
+    expect(c.conceal(320).length).toBe(320);
+    for (const [pcm, rate] of [[out16, 16000], [out48, 48000]] as const) {
+      const t = blockTone(pcm, rate / 2, rate / 4, 1000, rate); // a quarter second from the middle
+      expect(t.ratio, `at ${rate} Hz`).toBeGreaterThan(0.8);
+    }
+    expect(opusRateFor(16000)).toBe(16000);
+    expect(opusRateFor(44100)).toBe(48000);
+    expect(opusRateFor(undefined)).toBe(48000);
   });
 
   it('round-trips a voiced signal with correlation above 0.8', () => {
