@@ -202,7 +202,11 @@ describe.each([
     await inp.open();
     expect(inp.active).toBe(true);
     env.FAKE_GPIOGET_VALUE = '0'; // the contact opened while gpiomon was down
-    await until(() => changes.length === 1);
+    // the restarted gpiomon stays up (a replay on every start would script a new edge each time)
+    delete env.FAKE_GPIOMON_REPLAY;
+    delete env.FAKE_GPIOMON_EXIT;
+    await until(() => changes.length >= 1);
+    await sleep(100);
     expect(changes).toEqual([false]);
     expect(inp.active).toBe(false);
     const starts = () => calls().filter((c) => c[0] === 'gpioget' || c[0] === 'gpiomon').map((c) => c[0]);
