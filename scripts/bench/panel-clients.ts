@@ -21,13 +21,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { freeTcpPort } from '../../test/support/free-port.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -57,16 +57,6 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const summary = (xs: number[]) => ({ n: xs.length, p50: r2(quantile(xs, 0.5)), p99: r2(quantile(xs, 0.99)), max: r2(Math.max(...xs)) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The far end of the call: a baresip phone registered at Kamailio (lab base 33000, as a resident's
@@ -94,7 +84,7 @@ async function farEnd(): Promise<{ toml: string; stop: () => Promise<void> }> {
 
 async function ownDaemon(): Promise<{ url: string; token: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'portier-bench-panel-'));
-  const port = await freePort();
+  const port = await freeTcpPort();
   const far = await farEnd();
   const token = 'bench-panel-token-' + Math.random().toString(36).slice(2);
   const config = join(dir, 'portier.toml');

@@ -16,7 +16,6 @@ import { createSocket } from 'node:dgram';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -26,6 +25,7 @@ import { startDaemon } from '../../daemon/main.js';
 import { createResponse, newTag } from '../../daemon/sip/message-helpers.js';
 import { parseMessage } from '../../daemon/sip/parser.js';
 import { serializeMessage } from '../../daemon/sip/serializer.js';
+import { freeTcpPort } from '../../test/support/free-port.js';
 
 const presses = Number(process.argv[2] ?? 200);
 const token = 'bench-token-0123456789abcdef';
@@ -33,16 +33,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function http(method: string, port: number, path: string): Promise<{ status: number; body: string }> {
@@ -63,7 +53,7 @@ async function pressToInvite(): Promise<void> {
   await new Promise<void>((r) => uas.bind(0, '127.0.0.1', () => r()));
   const uasPort = uas.address().port;
   const dir = mkdtempSync(join(tmpdir(), 'portier-bench-'));
-  const httpPort = await freePort();
+  const httpPort = await freeTcpPort();
   const cfg = join(dir, 'bench.toml');
   writeFileSync(
     cfg,

@@ -4,7 +4,6 @@
  * hardware. Screenshots go to test-results/screenshots/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -13,6 +12,7 @@ import WebSocket from 'ws';
 import { hashPassword } from '../../daemon/panel/password.js';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import { repoRoot, startDaemonProcess } from '../support/run-cli.js';
+import { freeTcpPort } from '../support/free-port.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // launch flags for a sandboxed CI machine without internet (shared/field-guide/browser.md)
@@ -20,16 +20,6 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 const PASSWORD = 'door-panel-test';
 const SHOTS = join(repoRoot, 'test-results', 'screenshots');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let dir = '';
 let configFile = '';
@@ -61,7 +51,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`);
   mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'portier-browser-'));
-  port = await freePort();
+  port = await freeTcpPort();
   base = `http://127.0.0.1:${port}`;
   const hash = await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
   configFile = join(dir, 'portier.toml');
