@@ -88,6 +88,7 @@ export function createPanel(opts: PanelOptions): Panel {
   let loopMonitorUntil = 0;
   let loopMonitorTimer: NodeJS.Timeout | null = null;
   const armLoopMonitor = () => {
+    if (closed) return;
     loopMonitorUntil = Date.now() + LOOP_MONITOR_MS;
     loopDelay.enable();
     loopMonitorTimer ??= setTimeout(function check() {
@@ -97,7 +98,8 @@ export function createPanel(opts: PanelOptions): Panel {
         loopMonitorTimer = null;
       }
     }, LOOP_MONITOR_MS).unref();
-  };  let loaded = false;
+  };
+  let loaded = false;
   let closed = false;
 
   const stats = (reset = false): PanelStats => {

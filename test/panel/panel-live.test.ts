@@ -209,6 +209,17 @@ describe('panel WebSocket /ws', () => {
     expect(clients.every((c) => c.messages.length === 0)).toBe(true);
   });
 
+  it('measures event-loop lag only after a reset asks for it (an idle door has no 100 Hz monitor)', async () => {
+    const { panel } = await start();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(panel.stats().event_loop).toMatchObject({ monitoring: false, samples: 0 });
+    panel.stats(true); // what a benchmark calls before its window
+    expect(panel.stats().event_loop.monitoring).toBe(true);
+    await expect.poll(() => panel.stats().event_loop.samples, { timeout: 2000 }).toBeGreaterThan(2);
+    await panel.close();
+    expect(panel.stats().event_loop.monitoring).toBe(false);
+  });
+
   it('refuses a foreign Origin with 403 and a missing session with 401 at the upgrade', async () => {
     const { base, panel } = await start();
     const cookie = await sessionCookie(base);

@@ -1,6 +1,6 @@
 /**
  * Opus (RFC 6716, RTP payload format RFC 7587) through `@evan/opus`: its native addon (or, when
- * that cannot load, its wasm build) encodes our 48 kHz mono capture; decoding runs on the package's
+ * that cannot load, its wasm build) encodes our mono capture; decoding runs on the package's
  * wasm build through our own glue so that concealment (PLC) and in-band FEC are available.
  * SDP always says opus/48000/2 (RFC 7587 7); the RTP clock is 48000 whatever rate the PCM has.
  * libopus encodes from and decodes to 8, 12, 16, 24 or 48 kHz itself, so a codec made at the HAL's
