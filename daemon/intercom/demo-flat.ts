@@ -68,7 +68,6 @@ export class DemoFlat {
     private readonly ua: UserAgent,
     private readonly transport: UdpTransport,
     private readonly mediaClock: MediaClock,
-    private readonly ownClock: boolean,
     private readonly allocator: PortAllocator,
   ) {
     this.recorder = new Recorder(opts.sampleRate ?? 16000);
@@ -88,8 +87,7 @@ export class DemoFlat {
     const [lo, hi] = opts.rtpPorts.split('-').map(Number);
     const mid = lo + 2 * Math.floor((hi - lo) / 4);
     const allocator = new PortAllocator(`${mid}-${hi}`);
-    const clock = opts.mediaClock ?? new MediaClock({ clock: opts.clock, intervalMs: 20 });
-    return new DemoFlat(opts, ua, transport, clock, !opts.mediaClock, allocator);
+    return new DemoFlat(opts, ua, transport, opts.mediaClock ?? new MediaClock({ clock: opts.clock, intervalMs: 20 }), allocator);
   }
 
   /** The URI the door's buttons call. */
@@ -168,7 +166,7 @@ export class DemoFlat {
   async close(): Promise<void> {
     this.opts.clock.clearTimeout(this.answerTimer);
     this.media?.close();
-    if (this.ownClock) this.mediaClock.stop();
+    if (!this.opts.mediaClock) this.mediaClock.stop(); // a shared clock belongs to the daemon
     await this.ua.close();
   }
 }

@@ -75,11 +75,9 @@ export class MediaClock {
 
   /** Register a tick listener; returns a function that removes it. */
   onTick(fn: TickListener): () => void {
-    // a function registered twice gets its own entry each time, so each remover removes one
-    const entry: TickListener = (i, late) => fn(i, late);
-    this.listeners.add(entry);
+    this.listeners.add(fn);
     return () => {
-      if (!this.listeners.delete(entry)) return;
+      if (!this.listeners.delete(fn)) return;
       if (this.stopWhenIdle && this.listeners.size === 0) this.stop();
     };
   }

@@ -85,18 +85,14 @@ export function createPanel(opts: PanelOptions): Panel {
   const sse = new SseHub({ feed });
   const assets = new WebAssets(opts.webDirs);
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  let loopMonitorUntil = 0;
   let loopMonitorTimer: NodeJS.Timeout | null = null;
   const armLoopMonitor = () => {
     if (closed) return;
-    loopMonitorUntil = Date.now() + LOOP_MONITOR_MS;
     loopDelay.enable();
-    loopMonitorTimer ??= setTimeout(function check() {
-      if (Date.now() < loopMonitorUntil) loopMonitorTimer = setTimeout(check, loopMonitorUntil - Date.now()).unref();
-      else {
-        loopDelay.disable();
-        loopMonitorTimer = null;
-      }
+    if (loopMonitorTimer) clearTimeout(loopMonitorTimer);
+    loopMonitorTimer = setTimeout(() => {
+      loopDelay.disable();
+      loopMonitorTimer = null;
     }, LOOP_MONITOR_MS).unref();
   };
   let loaded = false;

@@ -12,11 +12,12 @@
  * Ports: lab base 33000 (Kamailio, the phone, the daemon's SIP and RTP in 33000-33999).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLab } from '../../test/support/peers/index.js';
+import { cpuSeconds } from '../../test/support/proc-cpu.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,23 +27,6 @@ const seconds = Number(arg('seconds', '60'));
 const codecs = arg('codec', 'pcmu,opus').split(',');
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const TICK = 100; // USER_HZ: /proc stat times are in 1/100 s on Linux
-
-/** utime + stime of a process (all its threads) and of its live children, in seconds */
-function cpuSeconds(pid: number, part: 'user' | 'system' | 'both' = 'both'): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  let s = ((part !== 'system' ? Number(f[11]) : 0) + (part !== 'user' ? Number(f[12]) : 0)) / TICK;
-  let kids: string[] = [];
-  try {
-    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch {
-    /* gone */
-  }
-  for (const k of kids) s += cpuSeconds(Number(k), part);
-  return s;
-}
-
 async function measure(codec: string): Promise<Record<string, unknown>> {
   const lab = await startLab({ basePort: 33000, users: { door: 'doorpw', '200': 'pw200' }, name: 'portier-call-cpu' });
   const dir = mkdtempSync(join(tmpdir(), 'portier-call-cpu-'));

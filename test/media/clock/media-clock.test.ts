@@ -150,18 +150,4 @@ describe('MediaClock', () => {
     clock.advance(20);
     expect(a).toBe(3);
   });
-
-  it('the same function registered twice is removed once per remover', () => {
-    const clock = new FakeClock();
-    const mc = new MediaClock({ clock });
-    let n = 0;
-    const fn = () => n++;
-    const off1 = mc.onTick(fn);
-    mc.onTick(fn);
-    mc.start();
-    clock.advance(20);
-    off1();
-    clock.advance(20);
-    expect(n).toBe(3);
-  });
 });
