@@ -10,6 +10,7 @@ playback = "null"
 
 [panel]
 listen = "127.0.0.1:8080"
+login_link = true
 
 [sip]
 listen = "127.0.0.1:0"

@@ -83,6 +83,12 @@ export function loadConfigText(text: string, opts: LoadOptions = {}): LoadResult
       message: `the panel would be open on ${panelHost} without a password: set panel.password_hash (make one with \`portier hash-password\`) or listen on 127.0.0.1`,
     });
   }
+  if (!loopback && resolved.panel.login_link) {
+    issues.push({
+      path: 'panel.login_link',
+      message: `a login link is only for a panel on loopback (listen is ${panelHost}): set panel.password_hash and turn login_link off`,
+    });
+  }
   if (issues.length) return { ok: false, issues };
   const env = opts.env ?? process.env;
   const state_dir =

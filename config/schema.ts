@@ -127,6 +127,10 @@ export const panelSchema = z.strictObject({
     secret: true,
   }),
   ...secretSuffixes('password_hash', 'panel password hash'),
+  login_link: key(z.boolean().default(false), {
+    description:
+      'log a one-time login link for the panel at each start (loopback panels only; the built-in demo sets it, so a newcomer gets in without a password)',
+  }),
 });
 
 export const logSchema = z.strictObject({

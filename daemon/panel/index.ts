@@ -17,6 +17,7 @@ import { PanelAuth } from './auth.js';
 import { LiveFeed } from './live.js';
 import { verifyPassword } from './password.js';
 import { LoginLimiter, type LoginLimiterOptions } from './rate-limit.js';
+import { LoginLink } from './login-link.js';
 import { addPageRoutes } from './routes.js';
 import { SessionStore, type SessionOptions } from './sessions.js';
 import { SseHub } from './sse.js';
@@ -143,7 +144,9 @@ export function createPanel(opts: PanelOptions): Panel {
       opts.extend?.(api);
     },
   });
+  const loginLink = config.panel.login_link ? new LoginLink() : undefined;
   addPageRoutes(app, {
+    loginLink,
     auth,
     limiter,
     assets,
@@ -163,7 +166,9 @@ export function createPanel(opts: PanelOptions): Panel {
       }
       feed.start();
       ws.attach(server);
-      if (!config.panel.password_hash) log.info('panel: no password set (panel.password_hash); the page explains `portier hash-password`');
+      const link = loginLink?.url(panelOrigin(server, config.panel.listen));
+      if (link) log.info({ url: link }, `panel: log in once at ${link}`);
+      else if (!config.panel.password_hash) log.info('panel: no password set (panel.password_hash); the page explains `portier hash-password`');
     },
     async close() {
       if (closed) return;
@@ -177,4 +182,12 @@ export function createPanel(opts: PanelOptions): Panel {
     },
     stats,
   };
+}
+
+/** http://HOST:PORT of the listening server (the configured host; the bound port, for `:0`). */
+function panelOrigin(server: Server, listen: string): string {
+  const addr = server.address();
+  const port = addr && typeof addr === 'object' ? addr.port : Number(listen.replace(/^.*:/, ''));
+  const host = listen.replace(/:\d+$/, '');
+  return `http://${host}:${port}`;
 }

@@ -35,12 +35,23 @@ export interface LoginPageOptions {
   cssVersion: string;
   /** no panel.password_hash configured: explain how to set one instead of showing a form */
   noPassword: boolean;
+  /** `panel.login_link` is on: the way in is the link in the log */
+  loginLink?: boolean;
   error?: string;
   retryAfterS?: number;
 }
 
 export function loginPage(o: LoginPageOptions): string {
-  const body = o.noPassword
+  const error = o.error ? `<p class="alert" role="alert" id="login-error">${escapeHtml(o.error)}</p>` : '';
+  const body = o.noPassword && o.loginLink
+    ? `<h1>Open the login link</h1>
+${error}
+<p>This demo panel has no password. portier printed a one-time login link when it started; open it
+in this browser:</p>
+<pre><code>panel: log in once at http://127.0.0.1:8080/login?once=…</code></pre>
+<p>For a panel with a password, run <code>portier hash-password</code> and put the line it prints into
+the config file as <code>panel.password_hash</code>.</p>`
+    : o.noPassword
     ? `<h1>Set a panel password</h1>
 <p>This panel has no password yet, so nobody can log in. On the device, run</p>
 <pre><code>portier hash-password</code></pre>
@@ -49,7 +60,7 @@ export function loginPage(o: LoginPageOptions): string {
 password_hash = "scrypt$…"</code></pre>
 <p>then restart portier. Until a password is set the panel stays on the loopback address.</p>`
     : `<h1>Log in</h1>
-${o.error ? `<p class="alert" role="alert" id="login-error">${escapeHtml(o.error)}</p>` : ''}
+${error}
 <form method="post" action="/login" class="login-form">
 <input type="text" name="username" autocomplete="username" value="portier" hidden>
 <label for="password">Password</label>

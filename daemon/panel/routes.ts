@@ -9,6 +9,7 @@ import type { Logger } from '../util/log.js';
 import type { WebAssets } from './assets.js';
 import { clearedSessionCookie, originMatches, parseCookies, SESSION_COOKIE, sessionCookie, type PanelAuth } from './auth.js';
 import { appPage, CSP, loginPage } from './pages.js';
+import type { LoginLink } from './login-link.js';
 import type { LoginLimiter } from './rate-limit.js';
 
 export interface PageRouteOptions {
@@ -20,6 +21,8 @@ export interface PageRouteOptions {
   log?: Logger;
   /** a session ended by logout: its WebSockets close */
   onLogout?: (sessionKey: string) => void;
+  /** `panel.login_link`: GET /login?once=TOKEN logs in once */
+  loginLink?: LoginLink;
   /** the source address for rate limiting (tests inject one) */
   remoteAddress?: (c: Context) => string;
 }
@@ -44,14 +47,41 @@ export function addPageRoutes(app: Hono, o: PageRouteOptions): void {
   const remote = o.remoteAddress ?? defaultRemote;
   const headers = (c: Context) => ({ cookie: c.req.header('cookie'), authorization: c.req.header('authorization') });
   const login = (c: Context, extra: { error?: string; retryAfterS?: number } = {}, status: 200 | 401 | 403 | 429 = 200) =>
-    html(c, loginPage({ cssVersion: o.assets.version('app.css'), noPassword: !o.passwordHash, ...extra }), status);
+    html(
+      c,
+      loginPage({ cssVersion: o.assets.version('app.css'), noPassword: !o.passwordHash, loginLink: !!o.loginLink, ...extra }),
+      status,
+    );
+  const startSession = (c: Context, address: string, how: string) => {
+    const { id, info } = o.auth.sessions.create();
+    o.log?.info({ remote: address, session: info.key.slice(0, 8), how }, 'panel login');
+    c.header('Set-Cookie', sessionCookie(id, { secure: isHttps(c), maxAgeS: o.auth.sessions.maxAgeMs / 1000 }));
+    c.header('Cache-Control', 'no-store');
+    return c.redirect('/', 303);
+  };
 
   app.get('/', (c) => {
     const auth = o.auth.authenticate(headers(c));
     if (auth?.via !== 'session') return login(c);
     return html(c, appPage({ cssVersion: o.assets.version('app.css'), jsVersion: o.assets.version('app.js'), assetsMissing: !o.assets.available }));
   });
-  app.get('/login', (c) => c.redirect('/', 303));
+  app.get('/login', (c) => {
+    const once = c.req.query('once');
+    if (once === undefined) return c.redirect('/', 303);
+    const address = remote(c);
+    const allowed = o.limiter.check(address);
+    if (!allowed.allowed) {
+      c.header('Retry-After', String(allowed.retryAfterS));
+      return login(c, { error: `Too many wrong tries. Try again in ${allowed.retryAfterS} s.`, retryAfterS: allowed.retryAfterS }, 429);
+    }
+    if (o.loginLink?.consume(once)) {
+      o.limiter.succeed(address);
+      return startSession(c, address, 'login link');
+    }
+    o.limiter.fail(address);
+    o.log?.warn({ remote: address }, 'panel login link refused (wrong, or used already)');
+    return login(c, { error: 'This login link is wrong or was used already. Restart portier for a new one (it is in the log).' }, 403);
+  });
 
   app.post('/login', bodyLimit({ maxSize: 4096, onError: (c) => c.text('login form too large', 413) }), async (c) => {
     if (!o.passwordHash) return login(c, {}, 403);
@@ -73,11 +103,7 @@ export function addPageRoutes(app: Hono, o: PageRouteOptions): void {
     }
     if (password.length > 0 && password.length <= 1024 && (await o.verify(password, o.passwordHash))) {
       o.limiter.succeed(address);
-      const { id, info } = o.auth.sessions.create();
-      o.log?.info({ remote: address, session: info.key.slice(0, 8) }, 'panel login');
-      c.header('Set-Cookie', sessionCookie(id, { secure: isHttps(c), maxAgeS: o.auth.sessions.maxAgeMs / 1000 }));
-      c.header('Cache-Control', 'no-store');
-      return c.redirect('/', 303);
+      return startSession(c, address, 'password');
     }
     const after = o.limiter.fail(address);
     o.log?.warn({ remote: address }, 'panel login failed');
