@@ -10,6 +10,7 @@ import type { DemoFlat } from './intercom/demo-flat.js';
 import { DoorAudio } from './intercom/door-audio.js';
 import { watchDoorContacts } from './intercom/door-contact.js';
 import { EventLog } from './intercom/event-log.js';
+import { describeEvent } from './intercom/event-words.js';
 import { Intercom } from './intercom/intercom.js';
 import { MediaClock } from './media/media-clock.js';
 import { PortAllocator } from './media/rtp-socket.js';
@@ -75,7 +76,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     onError: (err) => log.error({ err: err.message }, 'cannot write the event log; keeping events in memory'),
   });
   events.load();
-  events.events.on('event', (ev) => hub.emit('event', ev));
+  events.events.on('event', (ev) => {
+    hub.emit('event', ev);
+    // the log says what happened in words (the JSON keeps the event's fields)
+    const { time: _time, type, ...details } = ev;
+    log.info({ event: type, ...details }, describeEvent(ev));
+  });
 
   try {
     const devices = await openDevices(config, clock, log, hub);
@@ -92,7 +98,6 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       hub.set('sip', { ...(hub.get('sip') as object), registration: e.state, ...(e.reason ? { reason: e.reason } : { reason: null }) });
       events.append('registration', { state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
       notify.status(`registration ${e.state}${e.reason ? `: ${e.reason}` : ''}`);
-      log.info({ state: e.state, reason: e.reason }, 'registration');
     });
     await sip.ua.start();
 

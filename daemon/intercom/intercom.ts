@@ -233,7 +233,7 @@ export class Intercom {
     rec.active = active;
     this.d.audio.stopRingback();
     active.media.on('digit', (e) => {
-      this.d.log.info({ call: rec.id, via: e.via }, 'DTMF digit');
+      this.d.log.debug({ call: rec.id, via: e.via }, 'DTMF digit');
       this.codes.digit(e.digit);
     });
     active.media.on('rtpTimeout', ({ silentMs }) => {

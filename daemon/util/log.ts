@@ -11,7 +11,7 @@ export function createLogger(opts: { level?: string; pretty?: boolean } = {}): L
   if (opts.pretty) {
     // loaded only when asked for: it costs about 10 MB of RSS
     const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-    return pino({ level }, pretty({ colorize: process.stdout.isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+    return pino({ level }, pretty({ colorize: process.stdout.isTTY, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 1, sync: true }));
 }
