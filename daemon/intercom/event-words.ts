@@ -1,9 +1,15 @@
 /**
  * The event log in words, for people: the `--pretty` log and the panel say "Door opened by code"
  * where the JSON says `{"type":"door_open","by":"code"}`. Pure; unknown fields are ignored and an
- * unknown type still reads as something.
+ * unknown type still reads as something. No Node imports: the panel's page bundles it too.
  */
-import type { LoggedEvent } from './event-log.js';
+
+/** An event-log entry as read here (LoggedEvent fits; the panel's page passes what it received). */
+export interface EventRecord {
+  time: string;
+  type: string;
+  [detail: string]: unknown;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length ? v : typeof v === 'number' ? String(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -26,7 +32,7 @@ const OPENED_BY: Record<string, string> = {
   mqtt: 'from Home Assistant (MQTT)',
 };
 
-export function describeEvent(e: LoggedEvent): string {
+export function describeEvent(e: EventRecord): string {
   switch (e.type) {
     case 'ring': {
       const targets = Array.isArray(e.targets) ? e.targets.map(String) : [];

@@ -51,6 +51,14 @@ describe('panel page model', () => {
     ]);
   });
 
+  it('reads an input that is a door contact as open or closed, the word the Doors card uses', () => {
+    const status = { relays: { door: { state: 'off' } }, inputs: { c: { id: 'c', active: true }, x: { id: 'x', active: true } }, doors: [{ relay: 'door', contact: 'c' }] };
+    expect(devices(status).filter((x) => x.kind === 'input').map((x) => [x.id, x.label])).toEqual([
+      ['c', 'open'],
+      ['x', 'active'],
+    ]);
+  });
+
   it('takes doors from the relays while the doors section lists none, and reads the code lockout', () => {
     const status = { relays: { door: { state: 'on' }, gate: { state: 'off' } }, doors: { codes: { locked: true, lockedForS: 42, failures: 3 } } };
     expect(doors(status)).toEqual([
@@ -76,6 +84,8 @@ describe('panel page model', () => {
   });
 
   it('describes an event by type and its other fields', () => {
-    expect(eventView({ time: 't', type: 'ring', button: 'door', targets: ['a'] })).toEqual({ time: 't', type: 'ring', text: 'button=door targets=["a"]' });
+    expect(eventView({ time: 't', type: 'ring', button: 'door', targets: ['a', 'b'] })).toEqual({ time: 't', type: 'ring', text: 'Rang the flat (2 phones, parallel)' });
+    expect(eventView({ time: 't', type: 'door_open', by: 'code' }).text).toBe('Door opened by code');
+    expect(eventView('junk')).toEqual({ time: '', type: 'event', text: 'event' });
   });
 });

@@ -238,7 +238,7 @@ function renderEvents(): void {
   fill(
     byId('event-list'),
     items.length === 0 ? h('li', { class: 'muted' }, 'Nothing logged since the panel connected.') : null,
-    items.map((e) => h('li', {}, h('time', {}, fmtTime(e.time)), h('strong', {}, e.type), h('span', { class: 'muted' }, e.text))),
+    items.map((e) => h('li', { class: `event-${e.type}` }, h('time', {}, fmtTime(e.time)), h('span', {}, e.text))),
   );
 }
 

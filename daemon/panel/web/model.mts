@@ -2,6 +2,7 @@
  * Reads the daemon's status sections into what the page shows. Pure (no DOM), so it runs under the
  * unit tests too. Defensive: sections may be missing or still growing while the daemon evolves.
  */
+import { describeEvent, type EventRecord } from '../../intercom/event-words.js';
 export type Status = Record<string, unknown>;
 
 export interface CallView {
@@ -110,9 +111,12 @@ export function currentCall(status: Status): CallView | null {
 
 export function devices(status: Status): DeviceView[] {
   const out: DeviceView[] = [];
+  // an input that is a door's contact reads as the door reads: open or closed, the same word as in Doors
+  const contacts = new Set(doors(status).map((d) => d.contact).filter((c): c is string => !!c));
+  const inputLabel = (id: string, active: boolean) => (contacts.has(id) ? (active ? 'open' : 'closed') : active ? 'active' : 'inactive');
   for (const b of list(status.buttons)) out.push({ id: str(b.id), kind: 'button', on: b.pressed === true, label: b.pressed ? 'pressed' : 'idle', driver: str(b.driver) });
   for (const r of list(status.relays)) out.push({ id: str(r.id), kind: 'relay', on: r.state === 'on', label: str(r.state, 'unknown'), driver: str(r.driver) });
-  for (const n of list(status.inputs)) out.push({ id: str(n.id), kind: 'input', on: n.active === true, label: n.active ? 'active' : 'inactive', driver: str(n.driver) });
+  for (const n of list(status.inputs)) out.push({ id: str(n.id), kind: 'input', on: n.active === true, label: inputLabel(str(n.id), n.active === true), driver: str(n.driver) });
   for (const l of list(status.leds)) out.push({ id: str(l.id), kind: 'led', on: l.lit === true, label: l.lit ? 'lit' : 'off', driver: str(l.driver) });
   return out;
 }
@@ -156,13 +160,11 @@ export interface EventView {
   text: string;
 }
 
+/** An event as the panel lists it: its time, its type (for styling) and what happened, in words. */
 export function eventView(e: unknown): EventView {
   const o = obj(e);
-  const rest = Object.entries(o)
-    .filter(([k]) => k !== 'time' && k !== 'type')
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-    .join(' ');
-  return { time: str(o.time), type: str(o.type, 'event'), text: rest };
+  const type = str(o.type, 'event');
+  return { time: str(o.time), type, text: describeEvent({ ...o, time: str(o.time), type } as EventRecord) };
 }
 
 /** Applies a live message to the status; returns what changed (for re-rendering). */
