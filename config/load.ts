@@ -83,6 +83,12 @@ export function loadConfigText(text: string, opts: LoadOptions = {}): LoadResult
       message: `the panel would be open on ${panelHost} without a password: set panel.password_hash (make one with \`portier hash-password\`) or listen on 127.0.0.1`,
     });
   }
+  if (!resolved.panel.tls_cert !== !resolved.panel.tls_key) {
+    issues.push({
+      path: resolved.panel.tls_cert ? 'panel.tls_key' : 'panel.tls_cert',
+      message: 'HTTPS needs both panel.tls_cert and panel.tls_key (or neither, for plain HTTP)',
+    });
+  }
   if (!loopback && resolved.panel.login_link) {
     issues.push({
       path: 'panel.login_link',

@@ -127,6 +127,12 @@ export const panelSchema = z.strictObject({
     secret: true,
   }),
   ...secretSuffixes('password_hash', 'panel password hash'),
+  tls_cert: key(z.string().min(1).optional(), {
+    description:
+      'PEM certificate for HTTPS on panel.listen (browsers give the microphone only to secure pages; the installer makes a self-signed one)',
+    example: '"/etc/portier/panel.crt"',
+  }),
+  tls_key: key(z.string().min(1).optional(), { description: 'PEM private key for panel.tls_cert', example: '"/etc/portier/panel.key"' }),
   login_link: key(z.boolean().default(false), {
     description:
       'log a one-time login link for the panel at each start (loopback panels only; the built-in demo sets it, so a newcomer gets in without a password)',

@@ -16,7 +16,7 @@ import { MediaClock } from './media/media-clock.js';
 import { PortAllocator } from './media/rtp-socket.js';
 import type { ApiController } from './panel/api.js';
 import { createPanel } from './panel/index.js';
-import { startHttpServer, type HttpServer } from './panel/server.js';
+import { readPanelTls, startHttpServer, type HttpServer } from './panel/server.js';
 import { startSip, type SipStack } from './start-sip.js';
 import { StatusHub } from './status-hub.js';
 import { systemClock, type Clock } from './util/clock.js';
@@ -172,11 +172,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
 
     const panel = createPanel({ controller, hub, config, log, extend: (api) => registerIntercomRoutes(api, { intercom, events, demoFlat }) });
     const listen = parseHostPort(config.panel.listen)!;
-    const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port);
+    const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port, readPanelTls(config.panel.tls_cert, config.panel.tls_key));
     panel.attach(http.server);
     closers.push(() => http.close());
     closers.push(() => panel.close());
-    log.info({ listen: `${listen.host}:${http.port}`, sip: `${sip.transport.local.address}:${sip.transport.local.port}`, version: version() }, 'panel and API listening');
+    log.info({ listen: `${listen.host}:${http.port}`, url: `${config.panel.tls_cert ? 'https' : 'http'}://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${http.port}/`, sip: `${sip.transport.local.address}:${sip.transport.local.port}`, version: version() }, 'panel and API listening');
     events.append('started', { version: version() });
     notify.ready(config.sip.registrar ? 'serving; registering' : 'serving');
 

@@ -166,7 +166,7 @@ export function createPanel(opts: PanelOptions): Panel {
       }
       feed.start();
       ws.attach(server);
-      const link = loginLink?.url(panelOrigin(server, config.panel.listen));
+      const link = loginLink?.url(panelOrigin(server, config.panel.listen, !!config.panel.tls_cert));
       if (link) log.info({ url: link }, `panel: log in once at ${link}`);
       else if (!config.panel.password_hash) log.info('panel: no password set (panel.password_hash); the page explains `portier hash-password`');
     },
@@ -184,10 +184,10 @@ export function createPanel(opts: PanelOptions): Panel {
   };
 }
 
-/** http://HOST:PORT of the listening server (the configured host; the bound port, for `:0`). */
-function panelOrigin(server: Server, listen: string): string {
+/** http(s)://HOST:PORT of the listening server (the configured host; the bound port, for `:0`). */
+function panelOrigin(server: Server, listen: string, https: boolean): string {
   const addr = server.address();
   const port = addr && typeof addr === 'object' ? addr.port : Number(listen.replace(/^.*:/, ''));
   const host = listen.replace(/:\d+$/, '');
-  return `http://${host}:${port}`;
+  return `${https ? 'https' : 'http'}://${host}:${port}`;
 }
