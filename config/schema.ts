@@ -139,6 +139,16 @@ export const panelSchema = z.strictObject({
   }),
 });
 
+export const webrtcSchema = z.strictObject({
+  ports: key(portRange.default('20200-20300'), {
+    description: 'UDP ports the browser phone (`"panel"` in a call list) uses for ICE, WebRTC\'s media transport',
+  }),
+  ice_servers: key(z.array(z.string().regex(/^(stun|turns?):\S+$/, 'must be a stun: or turn: URL')).max(8).default([]), {
+    description: 'STUN/TURN URLs for panels reached over a VPN or from outside the LAN; none are needed on the LAN',
+    example: '["stun:192.0.2.1:3478"]',
+  }),
+});
+
 export const logSchema = z.strictObject({
   level: key(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'), { description: 'log level' }),
 });
@@ -153,6 +163,7 @@ export const configSchema = z.strictObject({
   media: mediaSchema.prefault({}),
   audio: audioSchema.prefault({}),
   panel: panelSchema.prefault({}),
+  webrtc: webrtcSchema.prefault({}),
   intercom: intercomSchema.prefault({}),
   demo: demoSchema.prefault({}),
   ...deviceSchemas,

@@ -18,7 +18,13 @@ export function registerIntercomRoutes(api: Hono, d: { intercom: Intercom; event
 
   api.post('/doors/:relay/open', async (c) => {
     await jsonObject(c);
-    return c.json({ ok: true, ...d.intercom.openDoor(c.req.param('relay'), 'api') });
+    // a person in the panel (a session) or a program with the token: the log says which
+    const auth = c.get('auth' as never) as { via?: string; session?: { key: string } } | undefined;
+    const opened =
+      auth?.via === 'session' && auth.session
+        ? d.intercom.openDoor(c.req.param('relay'), 'panel', { session: auth.session.key.slice(0, 8) })
+        : d.intercom.openDoor(c.req.param('relay'), 'api');
+    return c.json({ ok: true, ...opened });
   });
 
   api.get('/events', (c) => {

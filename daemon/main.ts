@@ -3,7 +3,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/load.js';
-import { parseHostPort } from '../config/schema-fields.js';
+import { parseHostPort, parsePortRange } from '../config/schema-fields.js';
 import { openDevices } from './devices.js';
 import { registerIntercomRoutes } from './intercom-routes.js';
 import type { DemoFlat } from './intercom/demo-flat.js';
@@ -24,6 +24,7 @@ import { PortierError } from './util/errors.js';
 import type { Logger } from './util/log.js';
 import { SdNotify } from './util/sd-notify.js';
 import { version } from './util/version.js';
+import { PANEL_TARGET, PanelPhone } from './webrtc/panel-phone.js';
 import type { Button, Relay } from '../hal/types.js';
 
 export interface DaemonOptions {
@@ -101,7 +102,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
     await sip.ua.start();
 
+    // the browser phone; werift itself loads only when a page answers
+    const webrtcPorts = parsePortRange(config.webrtc.ports);
+    const phone = new PanelPhone({
+      clock,
+      log: log.child({ module: 'webrtc' }),
+      peer: { ports: [webrtcPorts.min, webrtcPorts.max], iceServers: config.webrtc.ice_servers.map((urls) => ({ urls })) },
+    });
     const intercom = new Intercom({
+      phone,
       config,
       ua: sip.ua,
       clock,
@@ -140,8 +149,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         mediaClock,
       });
       closers.push(() => demoFlat!.close());
-      // buttons without targets call the demo flat
-      for (const b of config.buttons) if (b.call.length === 0) b.call = [demoFlat.uri];
+      // buttons without targets call the demo flat, and ring the panel's browser phone beside it
+      for (const b of config.buttons) if (b.call.length === 0) b.call = [demoFlat.uri, PANEL_TARGET];
       log.info({ uri: demoFlat.uri }, 'demo flat is listening');
     }
 
@@ -170,7 +179,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       },
     };
 
-    const panel = createPanel({ controller, hub, config, log, extend: (api) => registerIntercomRoutes(api, { intercom, events, demoFlat }) });
+    const panel = createPanel({ controller, hub, config, log, phone, extend: (api) => registerIntercomRoutes(api, { intercom, events, demoFlat }) });
     const listen = parseHostPort(config.panel.listen)!;
     const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port, readPanelTls(config.panel.tls_cert, config.panel.tls_key));
     panel.attach(http.server);

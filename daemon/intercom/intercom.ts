@@ -16,6 +16,24 @@ import type { DoorAudio } from './door-audio.js';
 import { DoorCodes, type CodeOutcome } from './door-codes.js';
 import type { EventLog } from './event-log.js';
 import { OutgoingLeg } from './outgoing-leg.js';
+import type { DtmfEvent } from '../media/dtmf.js';
+import type { MediaSessionStats } from '../media/media-session.js';
+import { PANEL_TARGET, type PanelLeg, type PanelPhone } from '../webrtc/panel-phone.js';
+
+/** What the intercom needs of a call's audio: a SIP leg's CallMedia or a browser's BrowserMedia. */
+interface CallAudio {
+  readonly negotiated: { codec: string } | null;
+  stats(): MediaSessionStats | null;
+  close(): void;
+  receiveInfo(contentType: string, body: string): { ok: boolean };
+  answerOffer(sdp: string): { ok: true; sdp?: string } | { ok: false; status: number; reason: string };
+  sendDigits(digits: string): { ok: true } | { ok: false; reason: string };
+  on<K extends keyof CallAudioEvents>(event: K, fn: (e: CallAudioEvents[K]) => void): unknown;
+}
+interface CallAudioEvents {
+  digit: DtmfEvent;
+  rtpTimeout: { silentMs: number };
+}
 
 export type CallState = 'ringing' | 'connected' | 'ended';
 
@@ -30,10 +48,10 @@ interface CallRecord {
   endedAt?: number;
   endReason?: string;
   plan?: CallPlan;
-  legs: Set<OutgoingLeg>;
+  legs: Set<OutgoingLeg | PanelLeg>;
   earlyLeg?: OutgoingLeg;
   /** the leg or incoming call that carries the conversation */
-  active?: { media: CallMedia; hangup(): void };
+  active?: { media: CallAudio; hangup(): void };
   incoming?: IncomingCall;
   timers: TimerHandle[];
 }
@@ -48,6 +66,8 @@ export interface IntercomDeps {
   events: EventLog;
   hub: StatusHub;
   log: Logger;
+  /** the browser phone: `"panel"` in a call list rings the logged-in panels */
+  phone?: PanelPhone;
 }
 
 let callSeq = 0;
@@ -116,7 +136,7 @@ export class Intercom {
     rec.plan = plan;
     plan.on('dialing', ({ target }) => this.d.log.info({ call: rec.id, target }, 'calling'));
     plan.on('answered', ({ leg }) => {
-      const l = leg as OutgoingLeg;
+      const l = leg as OutgoingLeg | PanelLeg;
       rec.peer = l.target;
       this.connected(rec, { media: l.media!, hangup: () => l.hangup() });
     });
@@ -131,7 +151,17 @@ export class Intercom {
     if (this.ic.ringback) this.d.audio.startRingback();
   }
 
-  private dial(rec: CallRecord, target: string): OutgoingLeg {
+  private dial(rec: CallRecord, target: string): OutgoingLeg | PanelLeg {
+    if (target === PANEL_TARGET && this.d.phone) {
+      const panelLeg = this.d.phone.dial(
+        rec.id,
+        // a browser that stops sending (phone locked, Wi-Fi lost) ends the call within seconds
+        { clock: this.d.clock, mediaClock: this.d.media.mediaClock, capture: this.d.audio.capture, playback: this.d.audio.playback, rtpTimeoutMs: 4000 },
+        { onEnded: (l, reason, by) => rec.active?.media === l.media && this.end(rec, reason, by) },
+      );
+      rec.legs.add(panelLeg);
+      return panelLeg;
+    }
     const leg = new OutgoingLeg(target, this.d.ua!, this.mediaDeps(), {
       claimEarlyMedia: (l) => {
         if (rec.earlyLeg && rec.earlyLeg !== l) return false;
@@ -226,7 +256,7 @@ export class Intercom {
 
   // ---------------------------------------------------------------- the conversation
 
-  private connected(rec: CallRecord, active: { media: CallMedia; hangup(): void }): void {
+  private connected(rec: CallRecord, active: { media: CallAudio; hangup(): void }): void {
     if (rec.state !== 'ringing') return;
     rec.state = 'connected';
     rec.answeredAt = this.d.clock.now();
@@ -273,12 +303,12 @@ export class Intercom {
     this.publish();
   }
 
-  openDoor(relayId: string, by: 'code' | 'api' | 'button'): { ms: number } {
+  openDoor(relayId: string, by: 'code' | 'api' | 'button' | 'panel', who: Record<string, unknown> = {}): { ms: number } {
     const relay = this.d.relays.get(relayId);
     if (!relay) throw new PortierError('NOT_FOUND', `no relay "${relayId}" (relays: ${[...this.d.relays.keys()].join(', ') || 'none'})`);
     const ms = this.pulseMs.get(relayId) ?? 3000;
     relay.pulse(ms);
-    this.d.events.append('door_open', { relay: relayId, by, ms, call: this.current?.id });
+    this.d.events.append('door_open', { relay: relayId, by, ms, call: this.current?.id, ...who });
     return { ms };
   }
 

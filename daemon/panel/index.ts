@@ -21,7 +21,8 @@ import { LoginLink } from './login-link.js';
 import { addPageRoutes } from './routes.js';
 import { SessionStore, type SessionOptions } from './sessions.js';
 import { SseHub } from './sse.js';
-import { WsGateway } from './ws.js';
+import { WsGateway, type PanelClient } from './ws.js';
+import type { PanelPhone } from '../webrtc/panel-phone.js';
 
 export interface PanelOptions {
   controller: ApiController;
@@ -38,6 +39,8 @@ export interface PanelOptions {
   webDirs?: string[];
   /** tests: WebSocket ping interval */
   heartbeatMs?: number;
+  /** the browser phone: its signalling runs over /ws */
+  phone?: PanelPhone;
 }
 
 export interface PanelStats {
@@ -82,7 +85,15 @@ export function createPanel(opts: PanelOptions): Panel {
   const auth = new PanelAuth({ token: config.panel.token, sessions });
   const limiter = new LoginLimiter({ now: () => systemClock.now(), ...opts.limiter });
   const feed = new LiveFeed(opts.hub);
-  const ws = new WsGateway({ feed, auth, log, heartbeatMs: opts.heartbeatMs });
+  const phone = opts.phone;
+  const ws = new WsGateway({
+    feed,
+    auth,
+    log,
+    heartbeatMs: opts.heartbeatMs,
+    ...(phone ? { onMessage: (c: PanelClient, m: Record<string, unknown>) => phone.onMessage(c, m), onClientClosed: (c: PanelClient) => phone.onPageClosed(c) } : {}),
+  });
+  phone?.attach(() => ws.pages());
   const sse = new SseHub({ feed });
   const assets = new WebAssets(opts.webDirs);
   const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });

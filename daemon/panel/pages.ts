@@ -96,6 +96,7 @@ export function appPage(o: AppPageOptions): string {
 <form method="post" action="/logout"><button type="submit" class="ghost" id="logout">Log out</button></form>
 </header>
 ${missing}
+<section id="phone" class="phone" role="region" aria-label="Door call" aria-live="assertive" hidden></section>
 <main id="app" class="grid" aria-busy="true"></main>
 <div id="toast" class="toast" role="status" aria-live="polite" hidden></div>
 <script type="module" src="/assets/app.js?v=${escapeHtml(o.jsVersion)}"></script>

@@ -22,7 +22,22 @@ export interface WsGatewayOptions {
   /** a client with more than this queued is dropped (default 1 MiB) */
   maxBufferedBytes?: number;
   maxClients?: number;
+  /** a JSON message from a page (the browser phone's signalling); bad JSON never gets here */
+  onMessage?: (client: PanelClient, msg: Record<string, unknown>) => void;
+  /** a page went away */
+  onClientClosed?: (client: PanelClient) => void;
 }
+
+/** A connected page as the browser phone sees it. */
+export interface PanelClient {
+  readonly id: number;
+  /** the login session it belongs to; null for an API-token client (not a person: never rung) */
+  readonly sessionKey: string | null;
+  send(msg: object): void;
+}
+
+/** messages a page may send per second; more are dropped (a page sends a handful per call) */
+const CLIENT_MESSAGES_PER_S = 20;
 
 interface Client {
   ws: WebSocket;
@@ -30,6 +45,8 @@ interface Client {
   alive: boolean;
   /** feed sequence number its snapshot already covers */
   since: number;
+  handle: PanelClient;
+  msgWindow: { start: number; count: number };
 }
 
 interface Outgoing {
@@ -55,7 +72,9 @@ function refuse(socket: Duplex, status: number, reason: string): void {
 }
 
 export class WsGateway {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
+  // 16 KiB: room for a browser's SDP answer with its candidates
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, perMessageDeflate: false });
+  private nextClientId = 1;
   private readonly clients = new Set<Client>();
   private timer: NodeJS.Timeout | null = null;
   private server: Server | null = null;
@@ -75,6 +94,11 @@ export class WsGateway {
 
   get clientCount(): number {
     return this.clients.size;
+  }
+
+  /** The pages connected now (for the browser phone: who to ring). */
+  pages(): PanelClient[] {
+    return [...this.clients].filter((c) => c.ws.readyState === WebSocket.OPEN).map((c) => c.handle);
   }
 
   attach(server: Server): void {
@@ -107,15 +131,43 @@ export class WsGateway {
   }
 
   private accept(ws: WebSocket, sessionKey: string | null): void {
-    const client: Client = { ws, sessionKey, alive: true, since: this.opts.feed.published };
+    const client: Client = {
+      ws,
+      sessionKey,
+      alive: true,
+      since: this.opts.feed.published,
+      msgWindow: { start: 0, count: 0 },
+      handle: { id: this.nextClientId++, sessionKey, send: (msg: object) => this.send(client, Buffer.from(JSON.stringify(msg))) },
+    };
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
-    ws.on('message', () => {
-      /* the page sends nothing the daemon needs; controls go through the HTTP API */
-    });
+    // controls go through the HTTP API; the socket carries only the browser phone's signalling
+    ws.on('message', (data, isBinary) => this.message(client, data as Buffer, isBinary));
     ws.on('error', () => ws.terminate());
-    ws.on('close', () => this.clients.delete(client));
+    ws.on('close', () => {
+      this.clients.delete(client);
+      this.opts.onClientClosed?.(client.handle);
+    });
     this.send(client, Buffer.from(this.opts.feed.snapshot()));
+  }
+
+  private message(c: Client, data: Buffer, isBinary: boolean): void {
+    if (!this.opts.onMessage || isBinary) return;
+    const now = performance.now();
+    if (now - c.msgWindow.start >= 1000) c.msgWindow = { start: now, count: 0 };
+    if (++c.msgWindow.count > CLIENT_MESSAGES_PER_S) return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data.toString('utf8'));
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return;
+    try {
+      this.opts.onMessage(c.handle, msg as Record<string, unknown>);
+    } catch (err) {
+      this.opts.log?.error({ err }, 'panel message handler failed');
+    }
   }
 
   private send(c: Client, data: Buffer): void {

@@ -6,6 +6,7 @@ import { LiveConnection, type ConnState } from './connection.mjs';
 import { hangUp, openDoor, pressButton, type ApiAnswer } from './controls.mjs';
 import { byId, fill, fmtDuration, fmtTime, h } from './dom.mjs';
 import { JitterGraph } from './graph.mjs';
+import { PanelPhoneUi } from './phone.mjs';
 import { applyMessage, buttonIds, codeLock, currentCall, devices, doors, eventView, levelFraction, registration, type CallView, type Status } from './model.mjs';
 
 const state: { status: Status; events: unknown[]; receivedAt: number } = { status: {}, events: [], receivedAt: 0 };
@@ -286,16 +287,22 @@ function showConn(s: ConnState): void {
 function main(): void {
   skeleton();
   render();
+  let phone: PanelPhoneUi | null = null;
   const conn = new LiveConnection({
     onMessage(msg) {
+      if ((msg as { type?: unknown }).type === 'phone') return phone?.onMessage(msg as Record<string, unknown>);
       const what = applyMessage(state, msg);
       if (what === 'snapshot') void loadEventLog();
       if (what === 'calls' || what === 'snapshot') state.receivedAt = Date.now();
       if (what) render(what);
     },
-    onState: showConn,
+    onState: (s) => {
+      showConn(s);
+      if (s.kind === 'disconnected') phone?.onDisconnected();
+    },
     onLoggedOut: () => location.reload(),
   });
+  phone = new PanelPhoneUi(byId('phone'), (m) => conn.send(m), () => doors(state.status)[0]?.relay ?? null, toast);
   conn.start();
   window.setInterval(() => {
     sampleGraph();

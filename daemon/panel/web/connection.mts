@@ -23,6 +23,13 @@ export class LiveConnection {
     this.open();
   }
 
+  /** Sends a message to the daemon (the browser phone's signalling); false when not connected. */
+  send(msg: object): boolean {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
