@@ -35,14 +35,18 @@ const OPENED_BY: Record<string, string> = {
 export function describeEvent(e: EventRecord): string {
   switch (e.type) {
     case 'ring': {
-      const targets = Array.isArray(e.targets) ? e.targets.map(String) : [];
-      const who = targets.length ? ` (${targets.length > 1 ? `${targets.length} phones, ${str(e.mode) ?? 'parallel'}` : targets[0]})` : '';
+      const all = Array.isArray(e.targets) ? e.targets.map(String) : [];
+      const targets = all.filter((t) => t !== 'panel');
+      const panel = all.length > targets.length ? ' and the panel' : '';
+      const phones = targets.length > 1 ? `${targets.length} phones` : targets.length === 1 ? (panel ? '1 phone' : targets[0]) : '';
+      const mode = all.length > 1 ? `, ${str(e.mode) ?? 'parallel'}` : '';
+      const who = all.length ? ` (${phones ? phones + panel : 'the panel'}${mode})` : '';
       return `Rang the flat${who}${str(e.button) && e.button !== 'door' ? ` from button ${str(e.button)}` : ''}`;
     }
     case 'answer':
       return e.direction === 'incoming'
         ? `Answered a call from ${str(e.peer) ?? 'the PBX'}${str(e.codec) ? ` (${str(e.codec)})` : ''}`
-        : `${str(e.peer) ?? 'The flat'} answered${str(e.codec) ? ` (${str(e.codec)})` : ''}`;
+        : `${e.peer === 'panel' ? 'Answered in the panel' : `${str(e.peer) ?? 'The flat'} answered`}${str(e.codec) ? ` (${str(e.codec)})` : ''}`;
     case 'hangup': {
       const d = num(e.duration_s);
       const by = e.by === 'local' ? ' by the door' : e.by === 'remote' ? ' by the phone' : '';

@@ -37,6 +37,7 @@ const MEASURE = `(() => {
   const Orig = window.RTCPeerConnection;
   window.RTCPeerConnection = function (...a) {
     const pc = new Orig(...a);
+    (window.__pcs = window.__pcs || []).push(pc);
     pc.addEventListener('track', (e) => {
       const ctx = new AudioContext();
       const an = ctx.createAnalyser();
@@ -170,6 +171,30 @@ describe('the panel is a phone', { timeout: 60_000 }, () => {
     // the flat was rung alongside and stopped when the browser answered
     const types = ((await api('/api/events?limit=20')).events as { type: string }[]).map((e) => e.type);
     expect(types).toContain('answer');
+  });
+
+  it('the flat answering stops the panel ringing; a browser that stops sending mid-call ends the call', async () => {
+    const page = await loggedInPage();
+    await api('/api/buttons/door/press', 'POST');
+    const bar = page.locator('#phone');
+    await bar.getByRole('button', { name: 'Answer' }).waitFor({ timeout: 5000 });
+    await waitFor('the flat answered', async () => (await call0())?.state === 'connected', 15000);
+    await page.waitForSelector('#phone', { state: 'hidden', timeout: 5000 });
+    await api('/api/calls/hangup', 'POST');
+    await waitFor('ended', async () => (await call0())?.state === 'ended', 5000);
+
+    // answered in the browser, then its WebRTC connection goes away while the page stays (Wi-Fi lost)
+    await api('/api/buttons/door/press', 'POST');
+    await bar.getByRole('button', { name: 'Answer' }).click();
+    await waitFor('connected to the panel', async () => (await call0())?.state === 'connected' && (await call0()).peer === 'panel', 15000);
+    await page.evaluate(() => {
+      for (const t of document.querySelectorAll('audio')) t.srcObject = null;
+      // the page's peer connection: closing it stops its media without closing the WebSocket
+      (window as unknown as { __pcs?: RTCPeerConnection[] }).__pcs?.forEach((pc) => pc.close());
+    });
+    await waitFor('ended', async () => (await call0())?.state === 'ended', 10000);
+    expect((await call0()).end_reason).toMatch(/browser|no audio/);
+    await page.context().close();
   });
 
   it('Decline stops the panel ringing; the flat rung alongside still answers', async () => {
