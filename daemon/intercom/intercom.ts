@@ -6,7 +6,7 @@
  */
 import type { Config } from '../../config/schema.js';
 import type { Relay } from '../../hal/types.js';
-import type { StatusHub } from '../status-hub.js';
+import type { StatusHub } from '../util/status-hub.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { CallMedia, type CallMediaDeps } from './call-media.js';

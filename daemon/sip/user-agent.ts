@@ -215,7 +215,8 @@ export class UserAgent extends TypedEmitter<UaEvents> {
     if (isIP(h)) return [h];
     try {
       return await this.resolve(h);
-    } catch {
+    } catch (err) {
+      this.opts.log?.warn?.({ host: h, err: (err as Error).message }, 'an allowed source does not resolve; it is not allowed until it does');
       return [];
     }
   }
