@@ -1,8 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 /**
- * The `portier` executable (package.json bin). The subcommands live in commands.ts.
+ * The `portier` executable (package.json bin). The subcommands live in cli/commands.ts.
  */
-import { main } from './commands.js';
+import { main } from './cli/commands.js';
 
 process.on('unhandledRejection', (reason) => {
   process.stderr.write(`portier: unhandled rejection: ${(reason as Error)?.stack ?? reason}\n`);

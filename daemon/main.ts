@@ -3,29 +3,22 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { ResolvedConfig } from '../config/load.js';
-import { parseHostPort, parsePortRange } from '../config/schema-fields.js';
-import { openDevices } from './devices.js';
-import { registerIntercomRoutes } from './intercom-routes.js';
+import type { Button, Relay } from '../hal/types.js';
 import type { DemoFlat } from './intercom/demo-flat.js';
-import { DoorAudio } from './intercom/door-audio.js';
-import { watchDoorContacts } from './intercom/door-contact.js';
 import { EventLog } from './intercom/event-log.js';
 import { describeEvent } from './intercom/event-words.js';
-import { Intercom } from './intercom/intercom.js';
+import type { Intercom } from './intercom/intercom.js';
 import { MediaClock } from './media/media-clock.js';
-import { PortAllocator } from './media/rtp-socket.js';
-import type { ApiController } from './panel/api.js';
-import { createPanel } from './panel/index.js';
-import { readPanelTls, startHttpServer, type HttpServer } from './panel/server.js';
-import { startSip, type SipStack } from './start-sip.js';
-import { StatusHub } from './status-hub.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { PortierError } from './util/errors.js';
 import type { Logger } from './util/log.js';
 import { SdNotify } from './util/sd-notify.js';
+import { StatusHub } from './util/status-hub.js';
 import { version } from './util/version.js';
-import { PANEL_TARGET, PanelPhone } from './webrtc/panel-phone.js';
-import type { Button, Relay } from '../hal/types.js';
+import { openDevices } from './wiring/hal.js';
+import { startIntercom } from './wiring/intercom.js';
+import { startPanel } from './wiring/panel.js';
+import { startSip, type SipStack } from './wiring/sip.js';
 
 export interface DaemonOptions {
   config: ResolvedConfig;
@@ -87,105 +80,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   try {
     const devices = await openDevices(config, clock, log, hub);
     closers.push(() => devices.close());
-    const mediaClock = new MediaClock({ clock, intervalMs: 20, stopWhenIdle: true });
+    const mediaClock = new MediaClock({
+      clock,
+      intervalMs: 20,
+      stopWhenIdle: true,
+      onListenerError: (err) => log.error({ err }, 'a media tick listener failed (logged once per listener; counted in media_clock.listenerErrors)'),
+    });
     closers.push(() => mediaClock.stop());
-    const audio = new DoorAudio(devices.capture, devices.playback, mediaClock);
-    closers.push(() => audio.stop());
 
     const sip: SipStack = await startSip(config, log, clock);
     closers.push(() => sip.ua.close());
-    hub.set('sip', { registration: config.sip.registrar ? 'registering' : 'unregistered', registrar: config.sip.registrar ?? null, listen: `${sip.transport.local.address}:${sip.transport.local.port}`, transport: config.sip.transport });
-    sip.ua.on('registration', (e) => {
-      hub.set('sip', { ...(hub.get('sip') as object), registration: e.state, ...(e.reason ? { reason: e.reason } : { reason: null }) });
-      events.append('registration', { state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
-      notify.status(`registration ${e.state}${e.reason ? `: ${e.reason}` : ''}`);
-    });
+    publishSip(config, sip, hub, events, notify, log);
     await sip.ua.start();
 
-    // the browser phone; werift itself loads only when a page answers
-    const webrtcPorts = parsePortRange(config.webrtc.ports);
-    const phone = new PanelPhone({
-      clock,
-      log: log.child({ module: 'webrtc' }),
-      peer: { ports: [webrtcPorts.min, webrtcPorts.max], iceServers: config.webrtc.ice_servers.map((urls) => ({ urls })) },
-    });
-    const intercom = new Intercom({
-      phone,
-      config,
-      ua: sip.ua,
-      clock,
-      media: {
-        allocator: new PortAllocator(config.media.rtp_ports),
-        bindAddress: sip.bindAddress,
-        sdpAddress: sip.mediaAddress,
-        codecs: config.media.codecs,
-        clock,
-        mediaClock,
-        rtpTimeoutMs: config.media.rtp_timeout_s * 1000,
-      },
-      audio,
-      relays: devices.relays,
-      events,
-      hub,
-      log: log.child({ module: 'intercom' }),
-    });
-    closers.push(() => intercom.close());
-    for (const b of devices.buttons.values()) b.events.on('press', (e) => intercom.press(e.id, e.source));
-    closers.push(watchDoorContacts(config.doors, devices.inputs, clock, events));
-
-    let demoFlat: DemoFlat | null = null;
-    if (config.demo.flat) {
-      // loaded only for the demo: a device never pays for it at start-up
-      const { DemoFlat } = await import('./intercom/demo-flat.js');
-      demoFlat = await DemoFlat.start({
-        clock,
-        log: log.child({ module: 'demo-flat' }),
-        answerMs: config.demo.flat_answer_ms,
-        toneHz: config.demo.flat_tone_hz,
-        codecs: config.media.codecs,
-        rtpPorts: config.media.rtp_ports,
-        stateDir: config.state_dir,
-        sampleRate: config.audio.sample_rate,
-        mediaClock,
-      });
-      closers.push(() => demoFlat!.close());
-      // buttons without targets call the demo flat, and ring the panel's browser phone beside it
-      for (const b of config.buttons) if (b.call.length === 0) b.call = [demoFlat.uri, PANEL_TARGET];
-      log.info({ uri: demoFlat.uri }, 'demo flat is listening');
-    }
-
-    const pulseMs = new Map(config.relays.map((r) => [r.id, r.pulse_ms]));
-    const controller: ApiController = {
-      health: () => ({ ok: true, version: version() }),
-      status: () => ({
-        version: version(),
-        uptime_s: Math.round((Date.now() - started) / 1000),
-        ...hub.snapshot(),
-        sip_counters: sip.ua.stats(),
-        media_clock: mediaClock.stats(),
-        events: events.recent(5),
-      }),
-      pressButton(id) {
-        const b = devices.buttons.get(id);
-        if (!b) throw new PortierError('NOT_FOUND', `no button "${id}" (buttons: ${[...devices.buttons.keys()].join(', ') || 'none'})`);
-        b.press();
-      },
-      pulseRelay(id, ms) {
-        const r = devices.relays.get(id);
-        if (!r) throw new PortierError('NOT_FOUND', `no relay "${id}" (relays: ${[...devices.relays.keys()].join(', ') || 'none'})`);
-        const duration = ms ?? pulseMs.get(id)!;
-        r.pulse(duration);
-        return { ms: duration };
-      },
-    };
-
-    const panel = createPanel({ controller, hub, config, log, phone, extend: (api) => registerIntercomRoutes(api, { intercom, events, demoFlat }) });
-    const listen = parseHostPort(config.panel.listen)!;
-    const http: HttpServer = await startHttpServer(panel.app, listen.host, listen.port, readPanelTls(config.panel.tls_cert, config.panel.tls_key));
-    panel.attach(http.server);
-    closers.push(() => http.close());
-    closers.push(() => panel.close());
-    log.info({ listen: `${listen.host}:${http.port}`, url: `${config.panel.tls_cert ? 'https' : 'http'}://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${http.port}/`, sip: `${sip.transport.local.address}:${sip.transport.local.port}`, version: version() }, 'panel and API listening');
+    const ic = await startIntercom({ config, clock, log, hub, events, devices, sip, mediaClock }, closers);
+    const http = await startPanel({ config, log, hub, events, devices, sip, mediaClock, intercom: ic, startedAt: started }, closers);
     events.append('started', { version: version() });
     notify.ready(config.sip.registrar ? 'serving; registering' : 'serving');
 
@@ -196,9 +105,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       hub,
       buttons: devices.buttons,
       relays: devices.relays,
-      intercom,
+      intercom: ic.intercom,
       events,
-      demoFlat,
+      demoFlat: ic.demoFlat,
       close() {
         closing ??= (async () => {
           notify.stopping();
@@ -214,4 +123,15 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     notify.close();
     throw err;
   }
+}
+
+/** The SIP section of the status, and registration changes into the log, the event log and systemd. */
+function publishSip(config: ResolvedConfig, sip: SipStack, hub: StatusHub, events: EventLog, notify: SdNotify, log: Logger): void {
+  const listen = `${sip.transport.local.address}:${sip.transport.local.port}`;
+  hub.set('sip', { registration: config.sip.registrar ? 'registering' : 'unregistered', registrar: config.sip.registrar ?? null, listen, transport: config.sip.transport });
+  sip.ua.on('registration', (e) => {
+    hub.set('sip', { ...(hub.get('sip') as object), registration: e.state, ...(e.reason ? { reason: e.reason } : { reason: null }) });
+    events.append('registration', { state: e.state, ...(e.reason ? { reason: e.reason } : {}) });
+    notify.status(`registration ${e.state}${e.reason ? `: ${e.reason}` : ''}`);
+  });
 }

@@ -79,22 +79,6 @@ const playbackDrivers = new Map<string, { needsArg: boolean; argHelp?: string; c
   ['alsa', { needsArg: true, argHelp: 'an ALSA device, e.g. alsa:default or alsa:plughw:1,0', create: (a, rate) => new AlsaPlayback({ device: a, sampleRate: rate }) }],
 ]);
 
-export function registerGpioDriver(name: string, drivers: GpioDrivers): void {
-  gpioDrivers.set(name, drivers);
-}
-
-export function registerCaptureDriver(name: string, needsArg: boolean, create: CaptureFactory, argHelp?: string): void {
-  captureDrivers.set(name, { needsArg, create, argHelp });
-}
-
-export function registerPlaybackDriver(name: string, needsArg: boolean, create: PlaybackFactory, argHelp?: string): void {
-  playbackDrivers.set(name, { needsArg, create, argHelp });
-}
-
-export const knownGpioDrivers = (): string[] => [...gpioDrivers.keys()];
-export const knownCaptureDrivers = (): string[] => [...captureDrivers.keys()];
-export const knownPlaybackDrivers = (): string[] => [...playbackDrivers.keys()];
-
 /** Splits "tone:440" into driver "tone" and argument "440". */
 export function splitDriver(spec: string): { name: string; arg: string } {
   const i = spec.indexOf(':');
@@ -116,7 +100,7 @@ export function checkAudioSpec(kind: 'capture' | 'playback', spec: string): stri
 }
 
 export function checkGpioDriver(name: string): string | null {
-  return gpioDrivers.has(name) ? null : `unknown driver "${name}"; known: ${knownGpioDrivers().join(', ')}`;
+  return gpioDrivers.has(name) ? null : `unknown driver "${name}"; known: ${[...gpioDrivers.keys()].join(', ')}`;
 }
 
 function gpio(name: string): GpioDrivers {

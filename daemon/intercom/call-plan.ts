@@ -23,33 +23,33 @@ export interface Leg {
   cancel(): void;
 }
 
-export interface CallPlanOptions {
+export interface CallPlanOptions<L extends Leg = Leg> {
   targets: string[];
   mode: 'parallel' | 'sequential';
   ringTimeoutMs: number;
   perTargetMs: number;
   clock: Clock;
-  dial(target: string): Leg;
+  dial(target: string): L;
 }
 
 export type PlanState = 'ringing' | 'answered' | 'failed';
 
-export interface CallPlanEvents extends Record<string, unknown> {
-  answered: { leg: Leg };
+export interface CallPlanEvents<L extends Leg = Leg> extends Record<string, unknown> {
+  answered: { leg: L };
   failed: { reason: string; results: { target: string; status?: number; reason: string }[] };
   /** a target is being rung (sequential plans ring one after another) */
   dialing: { target: string };
 }
 
-export class CallPlan extends TypedEmitter<CallPlanEvents> {
+export class CallPlan<L extends Leg = Leg> extends TypedEmitter<CallPlanEvents<L>> {
   private stateValue: PlanState = 'ringing';
-  private readonly live = new Set<Leg>();
+  private readonly live = new Set<L>();
   private next = 0;
   private overall: TimerHandle | undefined;
   private perTarget: TimerHandle | undefined;
   private readonly results: { target: string; status?: number; reason: string }[] = [];
 
-  constructor(private readonly opts: CallPlanOptions) {
+  constructor(private readonly opts: CallPlanOptions<L>) {
     super();
   }
 
@@ -94,8 +94,8 @@ export class CallPlan extends TypedEmitter<CallPlanEvents> {
     }, this.opts.perTargetMs);
   }
 
-  private dialOne(target: string): Leg | undefined {
-    let leg: Leg;
+  private dialOne(target: string): L | undefined {
+    let leg: L;
     try {
       leg = this.opts.dial(target);
     } catch (err) {
@@ -111,7 +111,7 @@ export class CallPlan extends TypedEmitter<CallPlanEvents> {
     return leg;
   }
 
-  private onAnswered(leg: Leg): void {
+  private onAnswered(leg: L): void {
     if (!this.live.has(leg)) return;
     if (!this.transition('answered')) return;
     this.clearTimers();
@@ -121,7 +121,7 @@ export class CallPlan extends TypedEmitter<CallPlanEvents> {
     this.emit('answered', { leg });
   }
 
-  private onLegFailed(leg: Leg, f: { status?: number; reason: string }): void {
+  private onLegFailed(leg: L, f: { status?: number; reason: string }): void {
     if (!this.live.delete(leg) || this.stateValue !== 'ringing') return;
     this.results.push({ target: leg.target, ...f });
     if (this.opts.mode === 'sequential') this.dialNext();

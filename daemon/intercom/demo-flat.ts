@@ -9,7 +9,7 @@ import { ToneCapture } from '../../hal/audio/sim.js';
 import { MediaClock } from '../media/media-clock.js';
 import { PortAllocator } from '../media/rtp-socket.js';
 import type { CodecName } from '../media/types.js';
-import { writeWavFile } from '../media/wav.js';
+import { writeWavFile } from '../util/pcm/wav.js';
 import { UdpTransport } from '../sip/transport-udp.js';
 import { UserAgent, type IncomingCall } from '../sip/user-agent.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
@@ -108,7 +108,6 @@ export class DemoFlat {
     call.ring();
     this.opts.log.info({ from: call.from.uri.user }, 'demo flat: ringing');
     call.on('ended', () => void this.finish());
-    call.on('failed', () => void this.finish());
     this.answerTimer = this.opts.clock.setTimeout(() => void this.answer(call), this.opts.answerMs);
   }
 

@@ -1,94 +1,76 @@
 /**
  * The product logic: a button press rings the flat through a call plan, a call from the PBX is
  * answered, digits keyed during a call open the door, and every step lands in the event log and
- * the status the panel shows. One call at a time: the door has one speaker.
+ * the status the panel shows. One call at a time: the door has one speaker. Both directions end
+ * in the same CallSession (call-session.ts) and the same CallRecord state machine (call-record.ts).
  */
 import type { Config } from '../../config/schema.js';
 import type { Relay } from '../../hal/types.js';
-import type { IncomingCall, UserAgent } from '../sip/user-agent.js';
-import type { StatusHub } from '../status-hub.js';
+import type { StatusHub } from '../util/status-hub.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { PortierError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { CallMedia, type CallMediaDeps } from './call-media.js';
 import { CallPlan } from './call-plan.js';
+import { CallRecord, type CallState } from './call-record.js';
+import { CallSession, type Conversation } from './call-session.js';
+import { describeCall } from './call-status.js';
+import { callerAllowed, callerName } from './callers.js';
 import type { DoorAudio } from './door-audio.js';
-import { DoorCodes, type CodeOutcome } from './door-codes.js';
+import { DoorCodes } from './door-codes.js';
+import { DoorOutcomes } from './door-outcomes.js';
+import { EarlyMedia } from './early-media.js';
 import type { EventLog } from './event-log.js';
 import { OutgoingLeg } from './outgoing-leg.js';
-import type { DtmfEvent } from '../media/dtmf.js';
-import type { MediaSessionStats } from '../media/media-session.js';
+import type { IncomingSipCall, IntercomUserAgent } from './sip-port.js';
 import { PANEL_TARGET, type PanelLeg, type PanelPhone } from '../webrtc/panel-phone.js';
 
-/** What the intercom needs of a call's audio: a SIP leg's CallMedia or a browser's BrowserMedia. */
-interface CallAudio {
-  readonly negotiated: { codec: string } | null;
-  stats(): MediaSessionStats | null;
-  close(): void;
-  receiveInfo(contentType: string, body: string): { ok: boolean };
-  answerOffer(sdp: string): { ok: true; sdp?: string } | { ok: false; status: number; reason: string };
-  sendDigits(digits: string): { ok: true } | { ok: false; reason: string };
-  on<K extends keyof CallAudioEvents>(event: K, fn: (e: CallAudioEvents[K]) => void): unknown;
-}
-interface CallAudioEvents {
-  digit: DtmfEvent;
-  rtpTimeout: { silentMs: number };
-}
-
-export type CallState = 'ringing' | 'connected' | 'ended';
-
-interface CallRecord {
-  id: string;
-  direction: 'outgoing' | 'incoming';
-  state: CallState;
-  peer: string;
-  button?: string;
-  startedAt: number;
-  answeredAt?: number;
-  endedAt?: number;
-  endReason?: string;
-  plan?: CallPlan;
-  legs: Set<OutgoingLeg | PanelLeg>;
-  earlyLeg?: OutgoingLeg;
-  /** the leg or incoming call that carries the conversation */
-  active?: { media: CallAudio; hangup(): void };
-  incoming?: IncomingCall;
-  timers: TimerHandle[];
-}
+export type { CallState };
 
 export interface IntercomDeps {
   config: Pick<Config, 'intercom' | 'buttons' | 'doors' | 'relays'>;
-  ua: UserAgent | null;
+  ua: IntercomUserAgent | null;
   clock: Clock;
   media: Omit<CallMediaDeps, 'capture' | 'playback'>;
-  audio: DoorAudio;
+  audio: Pick<DoorAudio, 'capture' | 'playback' | 'startRingback' | 'stopRingback' | 'warn' | 'stop'>;
   relays: Map<string, Relay>;
-  events: EventLog;
-  hub: StatusHub;
-  log: Logger;
+  events: Pick<EventLog, 'append'>;
+  hub: Pick<StatusHub, 'set'>;
+  log: Pick<Logger, 'debug' | 'info' | 'warn'>;
+  /** call ids for the log and status (default: wall time + a counter, unique across restarts) */
+  newCallId?: () => string;
   /** the browser phone: `"panel"` in a call list rings the logged-in panels */
   phone?: PanelPhone;
 }
 
 let callSeq = 0;
+const defaultCallId = () => `c${Date.now().toString(36)}${(++callSeq).toString(36)}`;
 
 export class Intercom {
   private current: CallRecord | null = null;
   private lastEnded: CallRecord | null = null;
   private readonly codes: DoorCodes;
-  private readonly pulseMs: Map<string, number>;
+  private readonly doors: DoorOutcomes;
   private statusTimer: TimerHandle | undefined;
   private closed = false;
 
   constructor(private readonly d: IntercomDeps) {
     const ic = d.config.intercom;
-    this.pulseMs = new Map(d.config.relays.map((r) => [r.id, r.pulse_ms]));
+    this.doors = new DoorOutcomes({
+      relays: d.relays,
+      pulseMs: new Map(d.config.relays.map((r) => [r.id, r.pulse_ms])),
+      events: d.events,
+      currentCall: () => this.current?.id,
+      onOpenedByCode: () => this.scheduleHangupAfterOpen(),
+    });
     this.codes = new DoorCodes({
       doors: d.config.doors,
       maxFailures: ic.code_max_failures,
       lockoutMs: ic.code_lockout_s * 1000,
       clock: d.clock,
-      onOutcome: (o) => this.onCode(o),
+      onOutcome: (o) => {
+        this.doors.onCode(o);
+        this.publish();
+      },
     });
     d.ua?.on('incoming', (call) => this.onIncoming(call));
     d.ua?.on('rejected', (r) =>
@@ -114,7 +96,8 @@ export class Intercom {
       if (policy === 'cancel' || policy === 'hangup') this.hangup(`button ${buttonId} pressed again`);
       return;
     }
-    if (!this.d.ua) {
+    const ua = this.d.ua;
+    if (!ua) {
       this.d.log.warn({ button: buttonId }, 'button pressed but SIP is not running');
       return;
     }
@@ -125,22 +108,23 @@ export class Intercom {
     }
     const rec = this.newRecord('outgoing', button.call.join(', '));
     rec.button = buttonId;
-    const plan = new CallPlan({
+    const early = new EarlyMedia<OutgoingLeg>();
+    const plan = new CallPlan<OutgoingLeg | PanelLeg>({
       targets: button.call,
       mode: button.mode,
       ringTimeoutMs: this.ic.ring_timeout_s * 1000,
       perTargetMs: this.ic.sequential_ring_s * 1000,
       clock: this.d.clock,
-      dial: (target) => this.dial(rec, target),
+      dial: (target) => this.dial(ua, rec, early, target),
     });
     rec.plan = plan;
     plan.on('dialing', ({ target }) => this.d.log.info({ call: rec.id, target }, 'calling'));
     plan.on('answered', ({ leg }) => {
-      const l = leg as OutgoingLeg | PanelLeg;
-      rec.peer = l.target;
-      this.connected(rec, { media: l.media!, hangup: () => l.hangup() });
+      rec.peer = leg.target;
+      if (leg.session) this.connected(rec, leg.session);
     });
     plan.on('failed', ({ reason, results }) => {
+      // the plan has cancelled every leg still ringing
       this.d.events.append('call_failed', { call: rec.id, reason, results });
       this.end(rec, reason);
     });
@@ -151,33 +135,22 @@ export class Intercom {
     if (this.ic.ringback) this.d.audio.startRingback();
   }
 
-  private dial(rec: CallRecord, target: string): OutgoingLeg | PanelLeg {
+  private dial(ua: IntercomUserAgent, rec: CallRecord, early: EarlyMedia<OutgoingLeg>, target: string): OutgoingLeg | PanelLeg {
     if (target === PANEL_TARGET && this.d.phone) {
-      const panelLeg = this.d.phone.dial(
-        rec.id,
-        // a browser that stops sending (phone locked, Wi-Fi lost) ends the call within seconds
-        { clock: this.d.clock, mediaClock: this.d.media.mediaClock, capture: this.d.audio.capture, playback: this.d.audio.playback, rtpTimeoutMs: 4000 },
-        { onEnded: (l, reason, by) => rec.active?.media === l.media && this.end(rec, reason, by) },
-      );
-      rec.legs.add(panelLeg);
-      return panelLeg;
+      // a browser that stops sending (phone locked, Wi-Fi lost) ends the call within seconds
+      return this.d.phone.dial(rec.id, { clock: this.d.clock, mediaClock: this.d.media.mediaClock, capture: this.d.audio.capture, playback: this.d.audio.playback, rtpTimeoutMs: 4000 });
     }
-    const leg = new OutgoingLeg(target, this.d.ua!, this.mediaDeps(), {
-      claimEarlyMedia: (l) => {
-        if (rec.earlyLeg && rec.earlyLeg !== l) return false;
-        rec.earlyLeg = l;
-        return true;
-      },
+    const leg = new OutgoingLeg(target, ua, this.mediaDeps(), {
+      claimEarlyMedia: (l) => early.claim(l),
       onEarlyMedia: (l) => {
         this.d.audio.stopRingback();
         this.d.log.info({ call: rec.id, target: l.target }, 'early media from the PBX');
       },
       onEnded: (l, reason, by) => {
-        if (rec.active?.media === l.media) this.end(rec, reason, by);
+        if (rec.session && rec.session === l.session) this.end(rec, reason, by);
       },
       log: (msg, details) => this.d.log.warn({ call: rec.id, ...details }, msg),
     });
-    rec.legs.add(leg);
     void leg.start();
     return leg;
   }
@@ -188,19 +161,10 @@ export class Intercom {
 
   // ---------------------------------------------------------------- incoming: PBX -> door
 
-  private callerAllowed(call: IncomingCall): boolean {
-    const allowed = this.ic.allowed_callers;
-    if (allowed.length === 0) return true;
-    const uri = call.from.uri;
-    const full = `${uri.scheme}:${uri.user ? `${uri.user}@` : ''}${uri.host}`;
-    return allowed.some((a) => a === uri.user || a.toLowerCase() === full.toLowerCase());
-  }
-
-  private onIncoming(call: IncomingCall): void {
-    const from = call.from.uri;
-    const peer = `${from.scheme}:${from.user ? `${from.user}@` : ''}${from.host}`;
+  private onIncoming(call: IncomingSipCall): void {
+    const peer = callerName(call);
     const source = `${call.source.address}:${call.source.port}`;
-    if (this.closed || !this.callerAllowed(call)) {
+    if (this.closed || !callerAllowed(call, this.ic.allowed_callers)) {
       call.reject(403, 'Forbidden');
       this.d.events.append('rejected_call', { from: peer, source, reason: 'caller not in intercom.allowed_callers', status: 403 });
       return;
@@ -214,14 +178,14 @@ export class Intercom {
     rec.incoming = call;
     this.d.events.append('incoming_call', { call: rec.id, from: peer, source });
     call.ring();
-    call.on('ended', (e) => this.end(rec, e.reason, e.by));
-    call.on('failed', (e) => this.end(rec, e.reason));
-    call.on('info', (i) => rec.active?.media.receiveInfo(i.contentType ?? '', i.body));
-    call.on('reinvite', (r) => this.reoffer(rec, r));
+    // before the answer (CANCEL, the ring timeout); afterwards the session reports the end
+    call.on('ended', (e) => {
+      if (rec.state === 'ringing') this.end(rec, e.reason, e.by);
+    });
     rec.timers.push(this.d.clock.setTimeout(() => void this.answerIncoming(rec, call), this.ic.answer_delay_ms));
   }
 
-  private async answerIncoming(rec: CallRecord, call: IncomingCall): Promise<void> {
+  private async answerIncoming(rec: CallRecord, call: IncomingSipCall): Promise<void> {
     if (rec.state !== 'ringing') return;
     let media: CallMedia;
     try {
@@ -235,42 +199,56 @@ export class Intercom {
       media.close();
       return;
     }
+    const session = new CallSession({ call, media, hangup: () => void call.bye(), log: (msg, d) => this.d.log.warn({ call: rec.id, ...d }, msg) });
+    if (call.offer === '') {
+      // RFC 3261 13.3.1 / RFC 3264 4: an INVITE without SDP: our offer goes in the 200, the answer
+      // arrives with the ACK (the 'accepted' event carries it)
+      call.on('accepted', ({ sdp }) => {
+        const r = session.receiveAnswer(sdp);
+        if (!r.ok) {
+          this.d.log.warn({ call: rec.id, reason: r.reason }, 'the answer in the ACK is unusable; hanging up');
+          this.hangup(`unusable answer: ${r.reason}`);
+        }
+      });
+      call.accept(media.offer());
+      this.connected(rec, session);
+      return;
+    }
     const r = media.answerOffer(call.offer);
     if (!r.ok) {
-      media.close();
+      session.close();
       call.reject(r.status, r.status === 488 ? 'Not Acceptable Here' : 'Bad Request');
       this.d.events.append('rejected_call', { from: rec.peer, reason: r.reason, status: r.status });
       this.end(rec, r.reason);
       return;
     }
     call.accept(r.sdp!);
-    this.connected(rec, { media, hangup: () => void call.bye() });
-  }
-
-  private reoffer(rec: CallRecord, r: { sdp: string; answer(sdp: string): void; reject(status?: number): void }): void {
-    const media = rec.active?.media;
-    const out = media?.answerOffer(r.sdp);
-    if (out?.ok) r.answer(out.sdp!);
-    else r.reject(out && !out.ok ? out.status : 488);
+    this.connected(rec, session);
   }
 
   // ---------------------------------------------------------------- the conversation
 
-  private connected(rec: CallRecord, active: { media: CallAudio; hangup(): void }): void {
-    if (rec.state !== 'ringing') return;
-    rec.state = 'connected';
-    rec.answeredAt = this.d.clock.now();
-    rec.active = active;
+  private connected(rec: CallRecord, session: Conversation): void {
+    if (!rec.transition('connected', this.d.clock.now())) return;
+    rec.session = session;
     this.d.audio.stopRingback();
-    active.media.on('digit', (e) => {
+    session.on('digit', (e) => {
       this.d.log.debug({ call: rec.id, via: e.via }, 'DTMF digit');
       this.codes.digit(e.digit);
     });
-    active.media.on('rtpTimeout', ({ silentMs }) => {
+    session.on('rtpTimeout', ({ silentMs }) => {
       this.d.log.warn({ call: rec.id, silentMs }, 'no RTP from the far end; hanging up');
       this.hangup('no audio from the far end (RTP timeout)');
     });
-    const n = active.media.negotiated;
+    session.on('media', ({ negotiated, held }) => {
+      // RFC 3264 8.4: the peer's sendonly/inactive (or c=0.0.0.0) offer holds the call; sendrecv resumes it
+      if (rec.transition(held ? 'held' : 'connected', this.d.clock.now())) {
+        this.d.log.info({ call: rec.id, direction: negotiated.direction }, held ? 'call on hold' : 'call resumed');
+      }
+      this.publish();
+    });
+    session.on('ended', (e) => this.end(rec, e.reason, e.by));
+    const n = session.negotiated;
     this.d.events.append('answer', { call: rec.id, peer: rec.peer, direction: rec.direction, codec: n?.codec });
     const maxMs = this.ic.max_call_s * 1000;
     if (this.ic.warning_s > 0 && this.ic.warning_s * 1000 < maxMs) {
@@ -280,36 +258,15 @@ export class Intercom {
     this.publish();
   }
 
-  private onCode(o: CodeOutcome): void {
-    const call = this.current?.id;
-    switch (o.kind) {
-      case 'open':
-        this.openDoor(o.relay, 'code');
-        if (this.ic.hangup_after_open_s > 0 && this.current) {
-          const rec = this.current;
-          rec.timers.push(this.d.clock.setTimeout(() => this.hangup('door opened'), this.ic.hangup_after_open_s * 1000));
-        }
-        break;
-      case 'failed':
-        this.d.events.append('code_failed', { call, failures: o.failures, digits: o.entered });
-        break;
-      case 'lockout':
-        this.d.events.append('lockout', { call, seconds: o.seconds, failures: o.failures });
-        break;
-      case 'refused':
-        this.d.events.append('code_failed', { call, locked: true, locked_for_s: Math.ceil(o.lockedForMs / 1000) });
-        break;
+  private scheduleHangupAfterOpen(): void {
+    const rec = this.current;
+    if (this.ic.hangup_after_open_s > 0 && rec) {
+      rec.timers.push(this.d.clock.setTimeout(() => this.hangup('door opened'), this.ic.hangup_after_open_s * 1000));
     }
-    this.publish();
   }
 
   openDoor(relayId: string, by: 'code' | 'api' | 'button' | 'panel', who: Record<string, unknown> = {}): { ms: number } {
-    const relay = this.d.relays.get(relayId);
-    if (!relay) throw new PortierError('NOT_FOUND', `no relay "${relayId}" (relays: ${[...this.d.relays.keys()].join(', ') || 'none'})`);
-    const ms = this.pulseMs.get(relayId) ?? 3000;
-    relay.pulse(ms);
-    this.d.events.append('door_open', { relay: relayId, by, ms, call: this.current?.id, ...who });
-    return { ms };
+    return this.doors.openDoor(relayId, by, who);
   }
 
   /** Hang up or stop ringing, whatever the call's state. Returns false when there was no call. */
@@ -323,56 +280,38 @@ export class Intercom {
         this.end(rec, reason, 'local');
       }
     } else {
-      const active = rec.active;
+      const session = rec.session;
       this.end(rec, reason, 'local'); // first, so the BYE's own 'ended' finds the call over
-      active?.hangup();
+      session?.hangup();
     }
     return true;
   }
 
-  /** Send digits into the current call (RFC 4733), e.g. to drive a PBX feature. */
-  sendDigits(digits: string): { ok: true } | { ok: false; reason: string } {
-    const media = this.current?.active?.media;
-    if (!media) return { ok: false, reason: 'no call is connected' };
-    return media.sendDigits(digits);
-  }
-
   private end(rec: CallRecord, reason: string, by?: string): void {
-    if (rec.state === 'ended') return;
-    const wasConnected = rec.state === 'connected';
-    rec.state = 'ended';
-    rec.endedAt = this.d.clock.now();
+    const wasUp = rec.up;
+    if (!rec.transition('ended', this.d.clock.now())) return;
     rec.endReason = reason;
     for (const t of rec.timers) this.d.clock.clearTimeout(t);
-    for (const leg of rec.legs) if (leg.media !== rec.active?.media) leg.cancel();
-    rec.active?.media.close();
+    rec.session?.media.close();
     if (this.current === rec) {
       this.d.audio.stop();
       this.codes.reset();
       this.current = null;
     }
     this.lastEnded = rec;
-    if (wasConnected || rec.direction === 'incoming') {
+    if (wasUp || rec.direction === 'incoming') {
       this.d.events.append('hangup', {
         call: rec.id,
         reason,
         ...(by ? { by } : {}),
-        duration_s: rec.answeredAt ? Math.round((rec.endedAt - rec.answeredAt) / 1000) : 0,
+        duration_s: rec.answeredAt !== undefined ? Math.round((rec.endedAt! - rec.answeredAt) / 1000) : 0,
       });
     }
     this.publish();
   }
 
   private newRecord(direction: CallRecord['direction'], peer: string): CallRecord {
-    const rec: CallRecord = {
-      id: `c${Date.now().toString(36)}${(++callSeq).toString(36)}`,
-      direction,
-      state: 'ringing',
-      peer,
-      startedAt: this.d.clock.now(),
-      legs: new Set(),
-      timers: [],
-    };
+    const rec = new CallRecord((this.d.newCallId ?? defaultCallId)(), direction, peer, this.d.clock.now());
     this.current = rec;
     this.publish();
     this.statusTimer ??= this.d.clock.setTimeout(() => this.tickStatus(), 1000);
@@ -385,50 +324,14 @@ export class Intercom {
     if (this.current && !this.closed) this.statusTimer = this.d.clock.setTimeout(() => this.tickStatus(), 1000);
   }
 
-  private describe(rec: CallRecord): Record<string, unknown> {
-    const now = rec.endedAt ?? this.d.clock.now();
-    const stats = rec.active?.media.stats();
-    const n = rec.active?.media.negotiated;
-    return {
-      id: rec.id,
-      direction: rec.direction,
-      state: rec.state,
-      peer: rec.peer,
-      codec: n?.codec ?? null,
-      duration_s: rec.answeredAt ? Math.round((now - rec.answeredAt) / 1000) : 0,
-      ringing_s: Math.round(((rec.answeredAt ?? now) - rec.startedAt) / 1000),
-      ...(rec.button ? { button: rec.button } : {}),
-      ...(rec.endReason ? { end_reason: rec.endReason } : {}),
-      ...(stats
-        ? {
-            media: {
-              packets_sent: stats.packetsSent,
-              packets_received: stats.packetsReceived,
-              loss: Number(stats.loss.toFixed(4)),
-              jitter_ms: Number(stats.jitterMs.toFixed(1)),
-              rtt_ms: stats.rttMs === null ? null : Number(stats.rttMs.toFixed(1)),
-              level_in_dbfs: Math.round(stats.levelInDbfs),
-              level_out_dbfs: Math.round(stats.levelOutDbfs),
-              jitter_buffer: stats.jitterBuffer,
-              bleed: stats.bleed,
-              digits_received: stats.digitsReceived,
-            },
-          }
-        : {}),
-    };
-  }
-
   private publish(): void {
-    const calls = [this.current, this.lastEnded].filter((c): c is CallRecord => c !== null).map((c) => this.describe(c));
+    const now = this.d.clock.now();
+    const calls = [this.current, this.lastEnded].filter((c): c is CallRecord => c !== null).map((c) => describeCall(c, now));
     this.d.hub.set('calls', calls);
     this.d.hub.set('doors', {
       list: this.d.config.doors.map((d) => ({ relay: d.relay, contact: d.contact ?? null })),
       codes: this.codes.status(),
     });
-  }
-
-  get currentCall(): Record<string, unknown> | null {
-    return this.current ? this.describe(this.current) : null;
   }
 
   close(): void {

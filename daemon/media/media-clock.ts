@@ -22,6 +22,8 @@ export interface MediaClockOptions {
    * daemon sets this, so an idle door does not wake 50 times a second; start() runs it again.
    */
   stopWhenIdle?: boolean;
+  /** a listener threw (reported once per listener; every throw is counted in stats.listenerErrors) */
+  onListenerError?: (err: unknown) => void;
 }
 
 /**
@@ -64,7 +66,11 @@ export class MediaClock {
   private next = 0;
   private st = { ticks: 0, lastLateMs: 0, maxLateMs: 0, sumLateMs: 0, lateTicks: 0, resyncs: 0, skippedTicks: 0, listenerErrors: 0 };
 
+  private readonly reported = new WeakSet<object>();
+  private readonly onListenerError: ((err: unknown) => void) | undefined;
+
   constructor(opts: MediaClockOptions) {
+    this.onListenerError = opts.onListenerError;
     this.clock = opts.clock;
     this.interval = opts.intervalMs ?? 20;
     this.lateThreshold = opts.lateThresholdMs ?? 5;
@@ -154,8 +160,12 @@ export class MediaClock {
     for (const fn of this.listeners) {
       try {
         fn(tickIndex, lateMs);
-      } catch {
+      } catch (err) {
         s.listenerErrors++;
+        if (!this.reported.has(fn)) {
+          this.reported.add(fn);
+          this.onListenerError?.(err);
+        }
       }
     }
   }

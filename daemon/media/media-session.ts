@@ -26,7 +26,7 @@ import type {
   ResamplerLike,
   TickSource,
 } from './media-session-types.js';
-import { Resampler } from './resample.js';
+import { Resampler } from '../util/pcm/resample.js';
 import { RtcpSession } from './rtcp.js';
 import { looksLikeRtcp, parseRtp, type RtpParseError } from './rtp-packet.js';
 import { RtpReceiver, RtpSender, type NetAddress } from './rtp-session.js';

@@ -26,6 +26,8 @@ export interface ApiOptions {
   auth?: MiddlewareHandler;
   /** extra routes (later issues): called with the authenticated app */
   extend?: (app: Hono) => void;
+  /** where an unexpected error (a bug, not a PortierError) is logged with its stack before the 500 */
+  log?: { error(obj: object, msg?: string): void };
 }
 
 export function safeEqual(a: string, b: string): boolean {
@@ -111,6 +113,7 @@ export function createApi(opts: ApiOptions): Hono {
       const status = err.code === 'NOT_FOUND' ? 404 : err.code === 'BAD_REQUEST' ? 400 : err.code === 'TOO_LARGE' ? 413 : 409;
       return c.json({ error: err.message, code: err.code }, status);
     }
+    opts.log?.error({ err, stack: err instanceof Error ? err.stack : undefined, method: c.req.method, path: c.req.path }, 'API request failed unexpectedly');
     return c.json({ error: 'internal error', code: 'INTERNAL' }, 500);
   });
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Hono } from 'hono';
 import type { ResolvedConfig } from '../../config/load.js';
-import type { StatusHub } from '../status-hub.js';
+import type { StatusHub } from '../util/status-hub.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { createApi, type ApiController } from './api.js';
@@ -143,6 +143,7 @@ export function createPanel(opts: PanelOptions): Panel {
 
   const app = createApi({
     controller: opts.controller,
+    log,
     token: config.panel.token,
     auth: auth.middleware(),
     extend: (api) => {

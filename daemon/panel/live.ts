@@ -8,7 +8,7 @@
  *   {"type":"delta","section":"relays","value":{...}}     a whole section, replaced
  *   {"type":"event","event":{"time":"...","type":"...",...}}
  */
-import type { StatusHub } from '../status-hub.js';
+import type { StatusHub } from '../util/status-hub.js';
 
 export type LiveKind = 'snapshot' | 'delta' | 'event';
 export type LiveListener = (json: string, kind: LiveKind) => void;

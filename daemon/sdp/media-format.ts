@@ -3,7 +3,7 @@
  * m= line format list back into codecs (RFC 3551 static types, RFC 7587 Opus, RFC 4733 events).
  */
 import type { MediaAttributes } from 'sdp-transform';
-import { CODECS, isCodecName } from '../media/codecs/registry.js';
+import { CODECS, isCodecName } from '../media/codecs/codec-table.js';
 import type { CodecName } from '../media/types.js';
 import type { LocalMediaOptions, OfferedFormat } from './types.js';
 

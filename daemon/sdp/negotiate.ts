@@ -3,7 +3,7 @@
  * codec choice, telephone-event, directions, ptime, RTP/RTCP addresses.
  */
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
-import { CODECS } from '../media/codecs/registry.js';
+import { CODECS } from '../media/codecs/codec-table.js';
 import type { CodecName } from '../media/types.js';
 import { answerDirection, isNullAddress, parseDirection } from './direction.js';
 import { remoteFormats, type RemoteFormat } from './media-format.js';

@@ -125,7 +125,7 @@ export class Dialog {
    * RFC 3261 12.1.1: the UAS side, from the request and the To tag we answer with. Route set =
    * Record-Route in order; remote target = the request's Contact; remote CSeq = the request's.
    */
-  static asUas(request: SipRequest, localTag: string, localContact: string, confirmed = false): Dialog | undefined {
+  static asUas(request: SipRequest, localTag: string, localContact: string, confirmed = false, random: () => number = Math.random): Dialog | undefined {
     const remoteTag = request.from.params.tag ?? '';
     const routes = parseAll(headerValues(request, 'Record-Route'));
     const target = contactUri(request);
@@ -138,7 +138,8 @@ export class Dialog {
       remote: request.from,
       remoteTarget: target,
       routeSet: routes,
-      localSeq: Math.floor(Math.random() * 10000) + 1,
+      // RFC 3261 12.1.1: the local sequence number starts anywhere (random, injected)
+      localSeq: Math.floor(random() * 10000) + 1,
       remoteSeq: request.cseq.seq,
       localContact,
       role: 'uas',

@@ -82,7 +82,7 @@ export class IncomingCall extends InviteSession {
   accept(answerSdp: string): boolean {
     if (this._state !== 'incoming' && this._state !== 'ringing') return false;
     // RFC 3261 12.1.1: the dialog is confirmed once the UAS sends its 2xx.
-    const dialog = Dialog.asUas(this.request, this.toTag, this.contact(), true);
+    const dialog = Dialog.asUas(this.request, this.toTag, this.contact(), true, this.random);
     if (!dialog) {
       this.reject(400);
       return false;

@@ -4,7 +4,7 @@ import { TypedEmitter } from '../util/events.js';
 import type { Dialog } from './dialog.js';
 import type { ServerTransaction } from './transactions/transaction-layer.js';
 import type { Header, SipRequest, SipResponse } from './types.js';
-import { bodyText, buildResponse, firstHeader, hasOptionTag, text, type SipCore } from './user-agent-core.js';
+import { ALLOW, bodyText, buildResponse, firstHeader, hasOptionTag, text, type SipCore } from './user-agent-core.js';
 
 /**
  * What UAC and UAS calls share once a dialog exists (RFC 3261 13-15, RFC 4028): BYE both ways,
@@ -22,8 +22,14 @@ export type CallEvents = {
   failed: { status?: number; reason: string; code: ErrorCode };
   /** an established or ringing call ended */
   ended: { reason: string; by: 'local' | 'remote' | 'timeout' | 'error' };
-  /** the peer sent a new offer (hold/resume); call answer() with our SDP, or reject() */
-  reinvite: { sdp: string; answer(sdp: string): void; reject(status?: number): void };
+  /**
+   * the peer sent a re-INVITE or an UPDATE (hold/resume, a media move, a session refresh). With an
+   * offer (`sdp` not empty) answer() takes our answer; with none (an SDP-less re-INVITE, RFC 3261
+   * 14.2) answer() takes our offer, and the peer's answer arrives as 'answer' with its ACK.
+   */
+  reinvite: { method: 'INVITE' | 'UPDATE'; sdp: string; answer(sdp: string): void; reject(status?: number): void };
+  /** the answer in the ACK to the offer we put in our 2xx (RFC 3264 4, RFC 3261 13.2.1); '' if the ACK had none */
+  answer: { sdp: string };
   /** an INFO request (DTMF relay etc.), already answered 200 */
   info: { contentType?: string; body: string };
   state: { state: string };
@@ -43,6 +49,8 @@ export interface SessionHooks {
   timers: SessionTimerConfig;
   /** incoming calls without a final answer after this long get 480 (default 180 s; 0 = never) */
   ringTimeoutMs?: number;
+  /** randomness in [0, 1) for the glare back-off and our first CSeq (default Math.random) */
+  random?: () => number;
 }
 
 export abstract class InviteSession extends TypedEmitter<CallEvents> {
@@ -54,7 +62,8 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
   private reinvitePending = false;
   /** 2xx to an INVITE we sent, by CSeq: the ACK to resend on retransmissions (13.2.2.4) */
   protected acks = new Map<number, SipRequest>();
-  private retransmit: { timer: TimerHandle | undefined; seq: number } | undefined;
+  /** our 2xx being retransmitted until its ACK; `offered`: it carries our offer, the ACK the answer */
+  private retransmit: { timer: TimerHandle | undefined; seq: number; offered: boolean } | undefined;
 
   constructor(
     protected readonly core: SipCore,
@@ -67,6 +76,10 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
   abstract get state(): string;
   /** end this call from its machine's point of view */
   protected abstract finish(reason: string, by: CallEvents['ended']['by']): void;
+
+  protected get random(): () => number {
+    return this.hooks.random ?? Math.random;
+  }
 
   get callId(): string | undefined {
     return this.dialog?.callId;
@@ -142,7 +155,7 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
       if (res?.status === 491 && this.dialog?.state === 'confirmed') {
         // RFC 3261 14.1: glare. Retry once after a random wait: 2.1-4 s if we placed the call
         // (own the Call-ID), 0-2 s otherwise, so the two sides do not collide again.
-        const wait = this.role === 'uac' ? 2100 + Math.random() * 1900 : Math.random() * 2000;
+        const wait = this.role === 'uac' ? 2100 + this.random() * 1900 : this.random() * 2000;
         this.reinvitePending = false;
         await new Promise<void>((resolve) => this.core.clock.setTimeout(resolve, wait));
         if (!this.dialog || this.dialog.state !== 'confirmed' || this.reinvitePending) return undefined;
@@ -210,24 +223,34 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
       case 'INVITE':
         this.onReinvite(req, tx);
         return;
+      case 'UPDATE':
+        this.onUpdate(req, tx);
+        return;
       case 'INFO':
         tx.respond(buildResponse(req, 200));
         this.emit('info', { contentType: firstHeader(req, 'Content-Type'), body: bodyText(req.body) });
         return;
       case 'OPTIONS':
-        tx.respond(buildResponse(req, 200, { headers: [{ name: 'Allow', value: 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO' }] }));
+        tx.respond(buildResponse(req, 200, { headers: [{ name: 'Allow', value: ALLOW }] }));
         return;
       default:
         tx.respond(buildResponse(req, 501));
     }
   }
 
+  /** an offer of ours (in a 2xx to an SDP-less re-INVITE) still waits for its answer in the ACK */
+  private get offerOutstanding(): boolean {
+    return this.reinvitePending || this.retransmit?.offered === true;
+  }
+
   private onReinvite(req: SipRequest, tx: ServerTransaction): void {
-    if (this.reinvitePending) {
-      // RFC 3261 14.2: an INVITE while ours is pending -> 491 Request Pending.
+    if (this.offerOutstanding) {
+      // RFC 3261 14.2: an INVITE while ours is pending -> 491 Request Pending; RFC 3264 4 / RFC 6337
+      // 3.1: likewise a new offer while our offer (in a 2xx) waits for its answer.
       tx.respond(buildResponse(req, 491, { reason: 'Request Pending' }));
       return;
     }
+    // RFC 3261 12.2.2: a re-INVITE is a target refresh request.
     this.dialog?.refreshTarget(req);
     const offer = bodyText(req.body);
     let answered = false;
@@ -238,7 +261,8 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
       if (offer) this.remoteSdp = offer;
       const headers: Header[] = [{ name: 'Contact', value: this.dialog?.localContact ?? '' }, { name: 'Content-Type', value: 'application/sdp' }];
       headers.push(...this.sessionTimerAnswer(req));
-      this.sendAnswer2xx(req, tx, buildResponse(req, 200, { headers, body: text(sdp) }));
+      // RFC 3261 14.2: with no offer in the re-INVITE, the 2xx carries our offer and the ACK the answer.
+      this.sendAnswer2xx(req, tx, buildResponse(req, 200, { headers, body: text(sdp) }), offer === '');
     };
     const reject = (status = 488) => {
       if (answered) return;
@@ -247,17 +271,53 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
     };
     // No listener: keep the current media (answer with our last description).
     if (this.listenerCount('reinvite') === 0) answer(this.localSdp);
-    else this.emit('reinvite', { sdp: offer, answer, reject });
+    else this.emit('reinvite', { method: 'INVITE', sdp: offer, answer, reject });
+  }
+
+  /** RFC 3311: UPDATE in a confirmed dialog, with an offer (answered in its 200) or without (a session refresh). */
+  private onUpdate(req: SipRequest, tx: ServerTransaction): void {
+    const offer = bodyText(req.body);
+    if (offer && this.offerOutstanding) {
+      // RFC 3311 5.2: an offer while one of ours waits for its answer -> 491.
+      tx.respond(buildResponse(req, 491, { reason: 'Request Pending' }));
+      return;
+    }
+    // RFC 3311 5.2: UPDATE is a target refresh request.
+    this.dialog?.refreshTarget(req);
+    const headers: Header[] = [{ name: 'Contact', value: this.dialog?.localContact ?? '' }, ...this.sessionTimerAnswer(req)];
+    const respond = (res: SipResponse) => {
+      tx.respond(res);
+      this.applySessionTimer(res, 'uas');
+    };
+    if (!offer) {
+      respond(buildResponse(req, 200, { headers }));
+      return;
+    }
+    let answered = false;
+    const answer = (sdp: string) => {
+      if (answered) return;
+      answered = true;
+      this.localSdp = sdp;
+      this.remoteSdp = offer;
+      respond(buildResponse(req, 200, { headers: [...headers, { name: 'Content-Type', value: 'application/sdp' }], body: text(sdp) }));
+    };
+    const reject = (status = 488) => {
+      if (answered) return;
+      answered = true;
+      tx.respond(buildResponse(req, status));
+    };
+    if (this.listenerCount('reinvite') === 0) answer(this.localSdp);
+    else this.emit('reinvite', { method: 'UPDATE', sdp: offer, answer, reject });
   }
 
   /** RFC 3261 13.3.1.4: send a 2xx and retransmit it at T1 doubling to T2 until the ACK; after 64*T1, BYE. */
-  protected sendAnswer2xx(req: SipRequest, tx: ServerTransaction, res: SipResponse): void {
+  protected sendAnswer2xx(req: SipRequest, tx: ServerTransaction, res: SipResponse, offered = false): void {
     tx.respond(res);
     this.stopRetransmit();
     const { t1, t2 } = this.core.layer.timers;
     const started = this.core.clock.now();
     let interval = t1;
-    const state = { timer: undefined as TimerHandle | undefined, seq: req.cseq.seq };
+    const state = { timer: undefined as TimerHandle | undefined, seq: req.cseq.seq, offered };
     this.retransmit = state;
     const tick = () => {
       if (this.retransmit !== state) return;
@@ -281,9 +341,15 @@ export abstract class InviteSession extends TypedEmitter<CallEvents> {
 
   /** The ACK for our 2xx: stop retransmitting (RFC 3261 13.3.1.4). */
   protected onAck(req: SipRequest): boolean {
-    if (this.retransmit && this.retransmit.seq === req.cseq.seq) {
+    const r = this.retransmit;
+    if (r && r.seq === req.cseq.seq) {
       this.stopRetransmit();
-      if (req.body.length > 0 && !this.remoteSdp) this.remoteSdp = bodyText(req.body);
+      const sdp = bodyText(req.body);
+      if (r.offered) {
+        // RFC 3264 4 / RFC 3261 13.2.1: our 2xx held the offer, the ACK holds the answer.
+        if (sdp) this.remoteSdp = sdp;
+        this.emit('answer', { sdp });
+      } else if (sdp && !this.remoteSdp) this.remoteSdp = sdp;
       return true;
     }
     return false;

@@ -37,7 +37,7 @@ export interface CoreOptions {
   userAgent?: string;
 }
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
 export const SUPPORTED = 'timer';
 
 /** a random token for tags (RFC 3261 19.3) */

@@ -77,6 +77,8 @@ export interface UserAgentOptions {
   log?: Logger;
   /** A/AAAA lookup (default: node:dns lookup, all addresses) */
   resolve?: (host: string) => Promise<string[]>;
+  /** randomness in [0, 1) for the 491 glare back-off and first CSeqs (default Math.random) */
+  random?: () => number;
 }
 
 export interface UserAgentStats {
@@ -169,6 +171,7 @@ export class UserAgent extends TypedEmitter<UaEvents> {
       unbindDialog: (d) => this.dialogs.delete(d.key),
       timers: { sessionExpires: c.sessionExpires ?? 1800, minSE: c.minSE ?? 90 },
       ...(c.ringTimeoutMs !== undefined ? { ringTimeoutMs: c.ringTimeoutMs } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
     };
     if (this.registrarUri && c.expires > 0) {
       this.registration = new Registration({ core: this.core, registrar: this.registrarUri, expires: c.expires });
@@ -212,7 +215,8 @@ export class UserAgent extends TypedEmitter<UaEvents> {
     if (isIP(h)) return [h];
     try {
       return await this.resolve(h);
-    } catch {
+    } catch (err) {
+      this.opts.log?.warn?.({ host: h, err: (err as Error).message }, 'an allowed source does not resolve; it is not allowed until it does');
       return [];
     }
   }

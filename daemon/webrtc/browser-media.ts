@@ -1,11 +1,11 @@
 /**
  * A browser call's audio: portier's MediaSession (Opus at the microphone's rate, jitter buffer,
- * levels) over a BrowserPeer instead of a UDP socket pair. It offers the surface the intercom uses
- * of a SIP leg's CallMedia, so the door's logic, status and event log treat both alike. Digits and
- * re-offers do not exist on this path: the panel opens the door with its own button.
+ * levels) over a BrowserPeer instead of a UDP socket pair, as the intercom's Conversation, so the
+ * door's logic, status and event log treat it like a SIP call. Digits and re-offers do not exist
+ * on this path: the panel opens the door with its own button.
  */
 import { createCodec } from '../media/codecs/registry.js';
-import type { DtmfEvent } from '../media/dtmf.js';
+import type { CallSessionEvents, Conversation } from '../intercom/call-session.js';
 import { MediaSession, type AudioCapture, type AudioPlayback, type MediaSessionStats, type TickSource } from '../media/media-session.js';
 import type { Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/events.js';
@@ -20,19 +20,20 @@ export interface BrowserMediaDeps {
   rtpTimeoutMs: number;
 }
 
-export interface BrowserMediaEvents extends Record<string, unknown> {
-  digit: DtmfEvent;
-  rtpTimeout: { silentMs: number };
-}
-
-export class BrowserMedia extends TypedEmitter<BrowserMediaEvents> {
+/**
+ * The intercom's Conversation for a browser call: it is its own `media` (stats, close); `ended`
+ * comes from the panel leg (hung up in the page, the page or its connection gone).
+ */
+export class BrowserMedia extends TypedEmitter<CallSessionEvents> implements Conversation {
   readonly negotiated = { codec: 'opus' as const, payloadType: BROWSER_OPUS_PT };
+  readonly media = this;
   private readonly session: MediaSession;
   private closed = false;
 
   constructor(
     private readonly peer: BrowserPeer,
     deps: BrowserMediaDeps,
+    private readonly hangupLeg: () => void,
   ) {
     super();
     const rate = deps.capture.sampleRate === 8000 || deps.capture.sampleRate === 16000 ? deps.capture.sampleRate : 48000;
@@ -58,16 +59,15 @@ export class BrowserMedia extends TypedEmitter<BrowserMediaEvents> {
     return this.closed ? null : this.session.stats();
   }
 
-  receiveInfo(): { ok: false; reason: string } {
-    return { ok: false, reason: 'a browser call has no SIP INFO' };
+  /** The door hangs up. */
+  hangup(): void {
+    this.hangupLeg();
   }
 
-  answerOffer(): { ok: false; status: number; reason: string } {
-    return { ok: false, status: 488, reason: 'a browser call takes no SDP offers' };
-  }
-
-  sendDigits(): { ok: false; reason: string } {
-    return { ok: false, reason: 'a browser call carries no DTMF' };
+  /** The call is over (the page hung up or went away): tell the intercom. */
+  ended(reason: string, by: 'remote' | 'local'): void {
+    this.emit('ended', { reason, by });
+    this.close();
   }
 
   close(): void {

@@ -23,11 +23,6 @@ export const PANEL_TARGET = 'panel';
 
 type LegState = 'ringing' | 'answering' | 'connected' | 'ended';
 
-export interface PanelLegHooks {
-  /** the call ended after it was connected (hung up in the page, the browser went away) */
-  onEnded(leg: PanelLeg, reason: string, by: 'remote' | 'local'): void;
-}
-
 export interface PanelPhoneOptions {
   clock: Clock;
   log: Logger;
@@ -41,7 +36,8 @@ export interface PanelPhoneOptions {
 export class PanelLeg implements Leg {
   readonly target = PANEL_TARGET;
   readonly events = new TypedEmitter<LegEvents>();
-  media: BrowserMedia | null = null;
+  /** the conversation once the browser's audio is up (what the intercom's call plan connects) */
+  session: BrowserMedia | null = null;
   private stateValue: LegState = 'ringing';
   readonly rung = new Map<number, PanelClient>();
   answeredBy: PanelClient | null = null;
@@ -52,7 +48,6 @@ export class PanelLeg implements Leg {
     readonly callId: string,
     private readonly phone: PanelPhone,
     private readonly mediaDeps: BrowserMediaDeps,
-    private readonly hooks: PanelLegHooks,
   ) {}
 
   get state(): LegState {
@@ -100,7 +95,7 @@ export class PanelLeg implements Leg {
     peer.once('connected', () => {
       if (!this.transition('connected')) return;
       this.phone.clock.clearTimeout(this.answerTimer);
-      this.media = new BrowserMedia(peer, this.mediaDeps);
+      this.session = new BrowserMedia(peer, this.mediaDeps, () => this.hangup());
       page.send({ type: 'phone', event: 'connected', call: this.callId });
       this.events.emit('answered', undefined);
     });
@@ -162,8 +157,9 @@ export class PanelLeg implements Leg {
 
   private end(reason: string, by: 'remote' | 'local'): void {
     if (this.stateValue !== 'connected') return;
+    const session = this.session;
     this.finish(reason);
-    this.hooks.onEnded(this, reason, by);
+    session?.ended(reason, by);
   }
 
   private finish(reason: string): void {
@@ -172,7 +168,7 @@ export class PanelLeg implements Leg {
     this.phone.clock.clearTimeout(this.answerTimer);
     this.stopRinging(reason);
     if (this.answeredBy && was !== 'ringing') this.answeredBy.send({ type: 'phone', event: 'ended', call: this.callId, reason });
-    this.media?.close();
+    this.session?.close();
     this.peer?.close();
     this.phone.forget(this);
   }
@@ -204,8 +200,8 @@ export class PanelPhone {
   }
 
   /** Ring every logged-in page (API-token clients are programs, not people). */
-  dial(callId: string, media: BrowserMediaDeps, hooks: PanelLegHooks): PanelLeg {
-    const leg = new PanelLeg(callId, this, media, hooks);
+  dial(callId: string, media: BrowserMediaDeps): PanelLeg {
+    const leg = new PanelLeg(callId, this, media);
     this.legs.set(callId, leg);
     const people = this.pages().filter((p) => p.sessionKey !== null);
     this.opts.log.info({ call: callId, pages: people.length }, 'ringing the panel');

@@ -2,7 +2,7 @@
  * Simulated audio: a silent or sine-tone microphone and a speaker that discards. The WAV file
  * drivers live in wav-file.ts.
  */
-import { SineGenerator } from '../../daemon/media/tone.js';
+import { SineGenerator } from '../../daemon/util/pcm/sine.js';
 import type { AudioCapture, AudioPlayback } from '../types.js';
 
 export class SilenceCapture implements AudioCapture {

@@ -4,8 +4,8 @@
  * filled in at close, and readers cope with a header left open by a crash).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { resample } from '../../daemon/media/resample.js';
-import { encodeWav, readWavFile, toMono } from '../../daemon/media/wav.js';
+import { resample } from '../../daemon/util/pcm/resample.js';
+import { encodeWav, readWavFile, toMono } from '../../daemon/util/pcm/wav.js';
 import { PortierError } from '../../daemon/util/errors.js';
 import type { AudioCapture, AudioPlayback } from '../types.js';
 

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { createCodec, CODECS, frameSamples } from '../../daemon/media/codecs/registry.js';
 import { MediaClock } from '../../daemon/media/media-clock.js';
-import { Resampler } from '../../daemon/media/resample.js';
+import { Resampler } from '../../daemon/util/pcm/resample.js';
 import type { CodecName } from '../../daemon/media/types.js';
 import { systemClock } from '../../daemon/util/clock.js';
 

@@ -131,7 +131,7 @@ async function pressToAudio(runs = 10): Promise<void> {
     const t0 = performance.now();
     daemon.buttons.get('door')!.press();
     for (;;) {
-      const c = daemon.intercom.currentCall as { media?: { packets_received: number; packets_sent: number } } | null;
+      const c = (daemon.hub.get('calls') as { media?: { packets_received: number; packets_sent: number } }[] | undefined)?.[0];
       if (c?.media && c.media.packets_received > 0 && c.media.packets_sent > 0) break;
       await new Promise((res) => setTimeout(res, 1));
     }

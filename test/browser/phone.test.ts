@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectTone } from '../../daemon/media/goertzel.js';
 import { SineGenerator } from '../../daemon/media/tone.js';
-import { encodeWav, readWavFile } from '../../daemon/media/wav.js';
+import { encodeWav, readWavFile } from '../../daemon/util/pcm/wav.js';
 import { hashPassword } from '../../daemon/panel/password.js';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import { waitFor } from '../support/daemon.js';

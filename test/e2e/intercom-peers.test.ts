@@ -3,7 +3,7 @@
  * registered as "door", baresip phones.
  */
 import { describe, expect, test } from 'vitest';
-import { readWavFile } from '../../daemon/media/wav.js';
+import { readWavFile } from '../../daemon/util/pcm/wav.js';
 import { detectTone } from '../../daemon/media/goertzel.js';
 import { toneSeconds } from '../support/peers/index.js';
 import { waitFor } from '../support/daemon.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { audioDevicesCommand, audioTestCommand, levels } from '../../daemon/audio-commands.js';
+import { audioDevicesCommand, audioTestCommand, levels } from '../../daemon/cli/audio-commands.js';
 import { detectTone } from '../../daemon/media/goertzel.js';
 import { startVirtualCard, CARD_RATE } from '../support/peers/index.js';
 import { sineSamples } from '../support/peers/wav.js';

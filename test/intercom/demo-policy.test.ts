@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_TOML } from '../../config/demo.js';
 import { detectTone } from '../../daemon/media/goertzel.js';
-import { readWavFile } from '../../daemon/media/wav.js';
+import { readWavFile } from '../../daemon/util/pcm/wav.js';
 import { startTestDaemon, waitFor } from '../support/daemon.js';
 
 function demo(rtp: string, demoExtra: string, intercom: string, playback = 'null') {

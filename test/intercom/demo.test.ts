@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_TOML } from '../../config/demo.js';
 import { detectTone } from '../../daemon/media/goertzel.js';
-import { readWavFile } from '../../daemon/media/wav.js';
+import { readWavFile } from '../../daemon/util/pcm/wav.js';
 import { startTestDaemon, waitFor } from '../support/daemon.js';
 
 const demo = DEMO_TOML.replace('listen = "127.0.0.1:8080"', 'listen = "127.0.0.1:0"')

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { channelOf, encodeWav, parseWav, readWavFile, toMono, writeWavFile } from '../../daemon/media/wav.js';
+import { channelOf, encodeWav, parseWav, readWavFile, toMono, writeWavFile } from '../../daemon/util/pcm/wav.js';
 import { PortierError } from '../../daemon/util/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portier-wav-'));

@@ -12,7 +12,7 @@ import type { ApiController } from '../../daemon/panel/api.js';
 import { createPanel, type Panel } from '../../daemon/panel/index.js';
 import { hashPassword } from '../../daemon/panel/password.js';
 import { startHttpServer, type HttpServer } from '../../daemon/panel/server.js';
-import { StatusHub } from '../../daemon/status-hub.js';
+import { StatusHub } from '../../daemon/util/status-hub.js';
 import { createLogger } from '../../daemon/util/log.js';
 
 const TOKEN = 'panel-test-token-0123456789';

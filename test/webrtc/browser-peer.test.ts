@@ -14,7 +14,7 @@ import { detectTone } from '../../daemon/media/goertzel.js';
 import { MediaClock } from '../../daemon/media/media-clock.js';
 import { MediaSession } from '../../daemon/media/media-session.js';
 import { SineGenerator } from '../../daemon/media/tone.js';
-import { encodeWav } from '../../daemon/media/wav.js';
+import { encodeWav } from '../../daemon/util/pcm/wav.js';
 import { systemClock } from '../../daemon/util/clock.js';
 import { BROWSER_ADDRESS, BROWSER_OPUS_PT, BrowserPeer } from '../../daemon/webrtc/browser-peer.js';
 import { ToneCapture } from '../../hal/audio/sim.js';

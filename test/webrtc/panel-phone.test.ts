@@ -46,7 +46,8 @@ function setup(pages: PanelClient[]) {
   phone.attach(() => pages);
   const media = { clock, mediaClock: { onTick: () => () => {}, start() {}, stop() {} }, capture: { sampleRate: 16000, read: (n: number) => new Int16Array(n) }, playback: { sampleRate: 16000, write() {} }, rtpTimeoutMs: 4000 };
   const ended: string[] = [];
-  const leg = phone.dial('c1', media, { onEnded: (_l, reason) => void ended.push(reason) });
+  const leg = phone.dial('c1', media);
+  leg.events.on('answered', () => leg.session!.on('ended', (e) => void ended.push(e.reason)));
   const outcome: string[] = [];
   leg.events.on('answered', () => void outcome.push('answered'));
   leg.events.on('failed', (f) => void outcome.push(`failed ${f.status ?? ''} ${f.reason}`));
@@ -81,7 +82,7 @@ describe('the browser phone (PanelPhone)', () => {
     peers[0].emit('connected', undefined);
     expect(outcome).toEqual(['answered']);
     expect(b.events()).toEqual(['ring', 'offer', 'connected']);
-    leg.media?.close();
+    leg.session?.close();
   });
 
   it('fails the leg when every page declines, or when no page is open', async () => {

@@ -1,42 +1,16 @@
 /**
- * The codecs portier speaks, their RTP/SDP identities (RFC 3551 static types, RFC 7587 for Opus)
- * and a factory. The SDP layer and the media session both read from here.
+ * The codec factory: a fresh encoder/decoder per call. The table of the codecs' RTP/SDP identities
+ * lives in codec-table.ts (the SDP layer reads that one without loading any codec implementation).
  */
 import { PortierError } from '../../util/errors.js';
 import type { AudioCodec, CodecName } from '../types.js';
+import { CODEC_NAMES } from './codec-table.js';
 import { G722Codec } from './g722.js';
 import { OpusCodec, type OpusOptions } from './opus.js';
 import { PcmaCodec } from './pcma.js';
 import { PcmuCodec } from './pcmu.js';
 
-export interface CodecInfo {
-  name: CodecName;
-  /** encoding name in a=rtpmap (compared case-insensitively) */
-  encodingName: string;
-  /** static payload type, or the dynamic one we offer */
-  payloadType: number;
-  /** RTP clock rate written in a=rtpmap */
-  clockRate: number;
-  /** channel count written in a=rtpmap (Opus is always /2, RFC 7587 7) */
-  channels: number;
-  /** PCM sample rate the codec consumes/produces */
-  sampleRate: number;
-  /** a static payload type may be offered without a=rtpmap */
-  static: boolean;
-}
-
-export const CODECS: Readonly<Record<CodecName, CodecInfo>> = {
-  pcmu: { name: 'pcmu', encodingName: 'PCMU', payloadType: 0, clockRate: 8000, channels: 1, sampleRate: 8000, static: true },
-  pcma: { name: 'pcma', encodingName: 'PCMA', payloadType: 8, clockRate: 8000, channels: 1, sampleRate: 8000, static: true },
-  g722: { name: 'g722', encodingName: 'G722', payloadType: 9, clockRate: 8000, channels: 1, sampleRate: 16000, static: true },
-  opus: { name: 'opus', encodingName: 'opus', payloadType: 111, clockRate: 48000, channels: 2, sampleRate: 48000, static: false },
-};
-
-export const CODEC_NAMES: readonly CodecName[] = ['pcmu', 'pcma', 'g722', 'opus'];
-
-export function isCodecName(s: string): s is CodecName {
-  return (CODEC_NAMES as readonly string[]).includes(s);
-}
+export { CODECS, CODEC_NAMES, isCodecName, frameSamples, timestampStep, type CodecInfo } from './codec-table.js';
 
 export interface CreateCodecOptions {
   opus?: OpusOptions;
@@ -63,14 +37,4 @@ export function createCodec(name: CodecName | string, opts: CreateCodecOptions =
         `Unknown codec "${name}"; known codecs: ${CODEC_NAMES.join(', ')}.`,
       );
   }
-}
-
-/** Samples per frame of `ptimeMs` at the codec's PCM rate (320 for G.722 at 20 ms). */
-export function frameSamples(info: Pick<CodecInfo, 'sampleRate'>, ptimeMs = 20): number {
-  return Math.round((info.sampleRate * ptimeMs) / 1000);
-}
-
-/** RTP timestamp increment per frame of `ptimeMs` (160 for G.722 at 20 ms, RFC 3551 4.5.2). */
-export function timestampStep(info: Pick<CodecInfo, 'clockRate'>, ptimeMs = 20): number {
-  return Math.round((info.clockRate * ptimeMs) / 1000);
 }

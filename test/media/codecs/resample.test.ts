@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resample, Resampler } from '../../../daemon/media/resample.js';
+import { resample, Resampler } from '../../../daemon/util/pcm/resample.js';
 import { PortierError } from '../../../daemon/util/errors.js';
 import { concat, frames } from './signals.js';
 

@@ -3,7 +3,7 @@
  * reads to end of file when a killed writer left the data size at 0 or 0xFFFFFFFF.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseWav, channelOf, encodeWav } from '../../../daemon/media/wav.js';
+import { parseWav, channelOf, encodeWav } from '../../../daemon/util/pcm/wav.js';
 import { LabError } from './proc.js';
 
 export interface WavInfo {

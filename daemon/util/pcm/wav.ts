@@ -4,7 +4,7 @@
  * than the file), so in those cases the samples are read to the end of the file.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { PortierError } from '../util/errors.js';
+import { PortierError } from '../errors.js';
 
 export interface WavAudio {
   sampleRate: number;

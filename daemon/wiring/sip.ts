@@ -2,14 +2,14 @@
  * Builds the SIP user agent from config (sockets and settings come from sip/user-agent-config.ts)
  * and works out the address we advertise in SDP, so SIP and RTP name the same address.
  */
-import type { ResolvedConfig } from '../config/load.js';
-import type { Transport } from './sip/transport.js';
-import { localAddressToward, openTransports, splitHostPort, userAgentConfig } from './sip/user-agent-config.js';
-import { parseUri } from './sip/uri.js';
-import { UserAgent } from './sip/user-agent.js';
-import type { Clock } from './util/clock.js';
-import { PortierError } from './util/errors.js';
-import type { Logger } from './util/log.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import type { Transport } from '../sip/transport.js';
+import { localAddressToward, openTransports, splitHostPort, userAgentConfig } from '../sip/user-agent-config.js';
+import { parseUri } from '../sip/uri.js';
+import { UserAgent } from '../sip/user-agent.js';
+import type { Clock } from '../util/clock.js';
+import { PortierError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
 
 export interface SipStack {
   ua: UserAgent;

@@ -3,7 +3,7 @@
  * panel exists"). main.ts feeds it sections of the status (sip, calls, buttons, relays, inputs, leds,
  * media levels ...) and logged events; subscribers get a snapshot, then deltas.
  */
-import { TypedEmitter } from './util/events.js';
+import { TypedEmitter } from './events.js';
 
 export type StatusSection = 'sip' | 'calls' | 'buttons' | 'relays' | 'inputs' | 'leds' | 'audio' | 'doors' | 'media';
 

@@ -4,7 +4,7 @@
  * WAV files. State (the last few input samples and the output phase) carries across calls, so
  * 20 ms frames join without clicks. One output sample costs `tapsPerOutput` multiply-adds.
  */
-import { PortierError } from '../util/errors.js';
+import { PortierError } from '../errors.js';
 
 export interface ResamplerOptions {
   /**

@@ -1,12 +1,12 @@
 /**
  * Opens the HAL devices named in config and mirrors their state into the status hub.
  */
-import type { ResolvedConfig } from '../config/load.js';
-import { createButton, createCapture, createInput, createLed, createPlayback, createRelay } from '../hal/registry.js';
-import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from '../hal/types.js';
-import type { StatusHub } from './status-hub.js';
-import type { Clock } from './util/clock.js';
-import type { Logger } from './util/log.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import { createButton, createCapture, createInput, createLed, createPlayback, createRelay } from '../../hal/registry.js';
+import type { AudioCapture, AudioPlayback, Button, Input, Led, Relay } from '../../hal/types.js';
+import type { StatusHub } from '../util/status-hub.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
 
 export interface Devices {
   buttons: Map<string, Button>;

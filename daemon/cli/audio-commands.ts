@@ -4,11 +4,11 @@
  * for installers checking a sound card before the first call.
  */
 import { parseArgs } from 'node:util';
-import { loadConfigFile, formatIssues } from '../config/load.js';
-import { AlsaCapture, AlsaPlayback } from '../hal/audio/alsa.js';
-import { listAlsaDevices } from '../hal/audio/alsa-devices.js';
-import { splitDriver } from '../hal/registry.js';
-import { errorMessage, PortierError } from './util/errors.js';
+import { loadConfigFile, formatIssues } from '../../config/load.js';
+import { AlsaCapture, AlsaPlayback } from '../../hal/audio/alsa.js';
+import { listAlsaDevices } from '../../hal/audio/alsa-devices.js';
+import { splitDriver } from '../../hal/registry.js';
+import { errorMessage, PortierError } from '../util/errors.js';
 
 export interface AudioCommandIo {
   out(text: string): void;

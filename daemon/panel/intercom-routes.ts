@@ -3,11 +3,11 @@
  * the demo flat's DTMF keypad.
  */
 import type { Hono } from 'hono';
-import type { DemoFlat } from './intercom/demo-flat.js';
-import type { EventLog } from './intercom/event-log.js';
-import type { Intercom } from './intercom/intercom.js';
-import { jsonObject } from './panel/api.js';
-import { PortierError } from './util/errors.js';
+import type { DemoFlat } from '../intercom/demo-flat.js';
+import type { EventLog } from '../intercom/event-log.js';
+import type { Intercom } from '../intercom/intercom.js';
+import { jsonObject } from './api.js';
+import { PortierError } from '../util/errors.js';
 
 export function registerIntercomRoutes(api: Hono, d: { intercom: Intercom; events: EventLog; demoFlat: DemoFlat | null }): void {
   api.post('/calls/hangup', async (c) => {

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_TOML } from '../config/demo.js';
-import { formatIssues, loadConfigFile, loadConfigText, summarize, type LoadResult } from '../config/load.js';
-import { startDaemon } from './main.js';
-import { hashPasswordCommand } from './panel/password.js';
-import { createLogger } from './util/log.js';
-import { version } from './util/version.js';
+import { DEMO_TOML } from '../../config/demo.js';
+import { formatIssues, loadConfigFile, loadConfigText, summarize, type LoadResult } from '../../config/load.js';
+import { startDaemon } from '../main.js';
+import { hashPasswordCommand } from '../panel/password.js';
+import { createLogger } from '../util/log.js';
+import { version } from '../util/version.js';
 
 const HELP = `portier ${version()} — SIP door intercom daemon
 
@@ -47,7 +47,7 @@ async function sipCheckCommand(args: string[]): Promise<number> {
     process.stderr.write('usage: portier sip-check FILE...\n');
     return 2;
   }
-  const { runSipCheck } = await import('./sip/sip-check.js');
+  const { runSipCheck } = await import('../sip/sip-check.js');
   const r = await runSipCheck(args);
   process.stdout.write(r.lines.join('\n') + '\n');
   return r.exitCode;
@@ -65,7 +65,7 @@ async function benchJitterCommand(args: string[]): Promise<number> {
     process.stderr.write('usage: portier bench-jitter [--playout DIR] TRACE.csv...\n');
     return 2;
   }
-  const { runBenchJitter } = await import('./media/bench-jitter.js');
+  const { runBenchJitter } = await import('../media/bench-jitter.js');
   try {
     const lines = runBenchJitter(parsed.positionals, parsed.values.playout ? { playoutDir: parsed.values.playout } : {});
     process.stdout.write(lines.join('\n') + '\n');
